@@ -11,7 +11,7 @@ public record KeyVersionId(String value) {
 
     public KeyVersionId {
         Objects.requireNonNull(value, "value");
-        if (!KeyId.looksLikeKeyId(value) || !value.equals(value.toLowerCase(java.util.Locale.ROOT))) {
+        if (!KeyId.isCanonical(value)) {
             throw new IllegalArgumentException("not a key version id: " + value);
         }
     }

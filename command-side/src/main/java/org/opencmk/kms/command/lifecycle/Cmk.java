@@ -1,0 +1,195 @@
+package org.opencmk.kms.command.lifecycle;
+
+import static org.axonframework.modelling.command.AggregateLifecycle.apply;
+import static org.axonframework.modelling.command.AggregateLifecycle.markDeleted;
+
+import org.axonframework.commandhandling.CommandHandler;
+import org.axonframework.eventsourcing.EventSourcingHandler;
+import org.axonframework.modelling.command.AggregateIdentifier;
+import org.axonframework.modelling.command.AggregateNotFoundException;
+import org.axonframework.modelling.command.Repository;
+import org.axonframework.spring.stereotype.Aggregate;
+import org.opencmk.kms.events.AccountId;
+import org.opencmk.kms.events.KeyCreated;
+import org.opencmk.kms.events.KeyDeleted;
+import org.opencmk.kms.events.KeyDeletionCancelled;
+import org.opencmk.kms.events.KeyDeletionScheduled;
+import org.opencmk.kms.events.KeyDescriptionUpdated;
+import org.opencmk.kms.events.KeyDisabled;
+import org.opencmk.kms.events.KeyEnabled;
+import org.opencmk.kms.events.KeyId;
+import org.opencmk.kms.events.KeyState;
+import org.opencmk.kms.events.KeyVersionCreated;
+import org.opencmk.kms.events.KeyVersionId;
+import org.opencmk.kms.events.KmsError;
+import org.opencmk.kms.events.KmsException;
+import org.opencmk.kms.events.Origin;
+import org.opencmk.kms.events.WrappedKeyMaterial;
+
+/**
+ * A customer master key. It decides every lifecycle rule; it holds only the state those
+ * decisions need. Cryptographic operations never load it (they read the key view).
+ */
+@Aggregate
+public class Cmk {
+
+    /** Bounds of the pending window, in days (CTyun guide 3.2.7; Tencent ScheduleKeyDeletion). */
+    public static final int MIN_PENDING_WINDOW_DAYS = 7;
+    public static final int MAX_PENDING_WINDOW_DAYS = 30;
+
+    @AggregateIdentifier
+    private KeyId keyId;
+    private AccountId account;
+    private KeyState state;
+    private KeyState stateBeforeDeletion;
+
+    protected Cmk() {
+        // for Axon
+    }
+
+    /**
+     * @param firstVersion the first version's id and wrapped material, or both null for an
+     *     {@link Origin#EXTERNAL} key, which waits for its material (seed 000, step 1)
+     */
+    Cmk(CreateKey command, KeyVersionId firstVersion, WrappedKeyMaterial material) {
+        KeyState initialState = command.origin() == Origin.EXTERNAL ? KeyState.PendingImport : KeyState.Enabled;
+        apply(new KeyCreated(command.keyId(), command.account(), command.keySpec(), command.keyUsage(),
+                command.origin(), command.protectionLevel(), command.description(), initialState,
+                command.requestedAt()));
+        if (material != null) {
+            apply(new KeyVersionCreated(command.keyId(), firstVersion, material, true, command.requestedAt()));
+        }
+    }
+
+    @CommandHandler
+    void handle(UpdateKeyDescription command) {
+        requireOwner(command.account());
+        apply(new KeyDescriptionUpdated(keyId, command.description()));
+    }
+
+    @CommandHandler
+    void handle(EnableKey command) {
+        requireOwner(command.account());
+        switch (state) {
+            case Enabled -> { }
+            case Disabled -> apply(new KeyEnabled(keyId));
+            default -> throw stateNotSupported("enabled");
+        }
+    }
+
+    @CommandHandler
+    void handle(DisableKey command) {
+        requireOwner(command.account());
+        switch (state) {
+            case Disabled -> { }
+            case Enabled -> apply(new KeyDisabled(keyId));
+            default -> throw stateNotSupported("disabled");
+        }
+    }
+
+    /** CTyun guide 3.2.7: any live key may be scheduled; the window is 7–30 days. */
+    @CommandHandler
+    void handle(ScheduleKeyDeletion command) {
+        requireOwner(command.account());
+        int days = command.pendingWindowInDays();
+        if (days < MIN_PENDING_WINDOW_DAYS || days > MAX_PENDING_WINDOW_DAYS) {
+            throw new KmsException(KmsError.INVALID_PENDING_WINDOW,
+                    "PendingWindowInDays must be between " + MIN_PENDING_WINDOW_DAYS + " and "
+                            + MAX_PENDING_WINDOW_DAYS + ", got " + days);
+        }
+        if (state == KeyState.PendingDelete) {
+            throw new KmsException(KmsError.KEY_STATE_NOT_SUPPORTED, "the key is already pending deletion");
+        }
+        apply(new KeyDeletionScheduled(keyId, days, command.deletionDate()));
+    }
+
+    @CommandHandler
+    void handle(CancelKeyDeletion command) {
+        requireOwner(command.account());
+        if (state != KeyState.PendingDelete) {
+            throw new KmsException(KmsError.KEY_NOT_PENDING_DELETE, "the key is not pending deletion");
+        }
+        apply(new KeyDeletionCancelled(keyId, stateBeforeDeletion));
+    }
+
+    /**
+     * Deletes the key for good if it is still pending deletion. A deadline that fires after a
+     * cancellation it raced with changes nothing.
+     *
+     * @return whether the key was deleted now
+     */
+    boolean delete(DeleteKey command) {
+        if (state != KeyState.PendingDelete) {
+            return false;
+        }
+        apply(new KeyDeleted(keyId, command.requestedAt()));
+        return true;
+    }
+
+    /**
+     * Loads the key for a handler that works on more than this aggregate, refusing anyone but
+     * its owner as if the key did not exist.
+     */
+    public static void requireOwned(Repository<Cmk> keys, KeyId keyId, AccountId caller) {
+        try {
+            keys.load(keyId.toString()).execute(cmk -> cmk.requireOwner(caller));
+        } catch (AggregateNotFoundException deletedOrNeverExisted) {
+            throw notFound(keyId);
+        }
+    }
+
+    /** Refuses, as if the key did not exist, anyone but its owner. */
+    void requireOwner(AccountId caller) {
+        if (!account.equals(caller)) {
+            throw notFound(keyId);
+        }
+    }
+
+    AccountId account() {
+        return account;
+    }
+
+    static KmsException notFound(KeyId keyId) {
+        return new KmsException(KmsError.KEY_NOT_FOUND,
+                keyId == null ? "the key does not exist" : "the key " + keyId + " does not exist");
+    }
+
+    private KmsException stateNotSupported(String target) {
+        return new KmsException(KmsError.KEY_STATE_NOT_SUPPORTED,
+                "a key in state " + state + " cannot be " + target);
+    }
+
+    @EventSourcingHandler
+    void on(KeyCreated event) {
+        keyId = event.keyId();
+        account = event.account();
+        state = event.initialState();
+    }
+
+    @EventSourcingHandler
+    void on(KeyEnabled event) {
+        state = KeyState.Enabled;
+    }
+
+    @EventSourcingHandler
+    void on(KeyDisabled event) {
+        state = KeyState.Disabled;
+    }
+
+    @EventSourcingHandler
+    void on(KeyDeletionScheduled event) {
+        stateBeforeDeletion = state;
+        state = KeyState.PendingDelete;
+    }
+
+    @EventSourcingHandler
+    void on(KeyDeletionCancelled event) {
+        state = event.restoredState();
+        stateBeforeDeletion = null;
+    }
+
+    @EventSourcingHandler
+    void on(KeyDeleted event) {
+        markDeleted();
+    }
+}

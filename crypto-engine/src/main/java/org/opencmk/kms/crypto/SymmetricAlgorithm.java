@@ -1,0 +1,75 @@
+package org.opencmk.kms.crypto;
+
+import org.bouncycastle.crypto.engines.SM4Engine;
+import org.opencmk.kms.events.KeySpec;
+
+/**
+ * The authenticated ciphers a key version's material is used with, and the one place that maps
+ * each to its implementation. Every algorithm here is GCM with a 12-byte random nonce and a
+ * 16-byte tag.
+ *
+ * <p>{@link #id()} is persisted in every ciphertext blob and wrapped secret: never change or reuse
+ * one (pinned by {@code SymmetricAlgorithmTest}); a new algorithm takes the next free id.
+ */
+public enum SymmetricAlgorithm {
+
+    /** AES-256 in GCM mode on the JDK's default provider (SunJCE with AES-NI). */
+    AES_256_GCM((byte) 1, 32, new JdkGcm("AES/GCM/NoPadding", "AES")),
+
+    /**
+     * SM4 (GB/T 32907) in GCM mode (RFC 8998) on BouncyCastle's lightweight API: the JDK has no
+     * SM4.
+     */
+    SM4_GCM((byte) 2, 16, new LightweightGcm(SM4Engine::new));
+
+    /** Length of the random nonce (IV) of every algorithm here, in bytes. */
+    public static final int NONCE_LENGTH = 12;
+    /** Length of the authentication tag of every algorithm here, in bytes. */
+    public static final int TAG_LENGTH = 16;
+
+    private final byte id;
+    private final int keyLength;
+    private final GcmMode mode;
+
+    SymmetricAlgorithm(byte id, int keyLength, GcmMode mode) {
+        this.id = id;
+        this.keyLength = keyLength;
+        this.mode = mode;
+    }
+
+    /** The algorithm a CMK of this spec uses; the only place where the two are related. */
+    public static SymmetricAlgorithm forKeySpec(KeySpec spec) {
+        return switch (spec) {
+            case AES_256 -> AES_256_GCM;
+            case SM4 -> SM4_GCM;
+        };
+    }
+
+    /**
+     * The algorithm persisted as {@code id}.
+     *
+     * @throws UnknownAlgorithmException if no algorithm has that id
+     */
+    public static SymmetricAlgorithm fromId(byte id) {
+        for (SymmetricAlgorithm algorithm : values()) {
+            if (algorithm.id == id) {
+                return algorithm;
+            }
+        }
+        throw new UnknownAlgorithmException(id);
+    }
+
+    /** The id persisted in ciphertexts. */
+    public byte id() {
+        return id;
+    }
+
+    /** Length of the key material, in bytes. */
+    public int keyLength() {
+        return keyLength;
+    }
+
+    GcmMode mode() {
+        return mode;
+    }
+}

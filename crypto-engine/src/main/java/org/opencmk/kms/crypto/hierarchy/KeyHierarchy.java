@@ -1,0 +1,231 @@
+package org.opencmk.kms.crypto.hierarchy;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Scheduler;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Function;
+import org.opencmk.kms.crypto.CiphertextBlob;
+import org.opencmk.kms.crypto.DecryptionFailedException;
+import org.opencmk.kms.crypto.RandomSource;
+import org.opencmk.kms.crypto.SecretBytes;
+import org.opencmk.kms.crypto.SymmetricAlgorithm;
+import org.opencmk.kms.crypto.SymmetricCipher;
+import org.opencmk.kms.crypto.keystore.KeyMaterialUnavailableException;
+import org.opencmk.kms.crypto.keystore.Keystore;
+import org.opencmk.kms.events.KeyId;
+import org.opencmk.kms.events.KeySpec;
+import org.opencmk.kms.events.KeyVersionId;
+import org.opencmk.kms.events.ProtectionLevel;
+import org.opencmk.kms.events.WrappedKeyMaterial;
+
+/**
+ * The key hierarchy (DESIGN.md "Key hierarchy"): the one entry point through which the KMS
+ * creates, uses and crypto-shreds key material. Callers hold only wrapped material (what events
+ * carry); plaintext material stays inside this class.
+ *
+ * <p>The hot path (DESIGN.md "Hot path") finds unwrapped material in a bounded cache keyed by key
+ * id and version id, and unwraps through the keystore on a miss. A cache entry is used only for
+ * the very wrapped bytes it was unwrapped from, and is zeroed once evicted and no longer in use
+ * (see {@link CachedMaterial} for why reference counting).
+ *
+ * <p>The cache is per node. When a CMK is deleted on another node, or its material must stop being
+ * used (expired import), each node calls {@link #evict(KeyId)} on the event; the node that
+ * deletes calls {@link #destroyKeyEncryptionKey(KeyId)}. Thread-safe.
+ */
+public final class KeyHierarchy implements AutoCloseable {
+
+    // Loads and evictions of one CMK are serialised on its stripe, so that a miss that read the KEK
+    // before destroyKeyEncryptionKey cannot put material back into the cache after it. Hits never
+    // lock.
+    private static final int LOCK_STRIPES = 64;
+
+    private final Keystore keystore;
+    private final KekRepository keks;
+    private final SymmetricCipher cipher = new SymmetricCipher();
+    private final Cache<CacheKey, CachedMaterial> cache;
+    private final Object[] locks = new Object[LOCK_STRIPES];
+
+    /**
+     * @param cacheMaximumSize the most key versions whose material is held unwrapped at once
+     * @param cacheExpireAfterAccess how long unused material stays unwrapped
+     */
+    public KeyHierarchy(Keystore keystore, KekRepository keks, int cacheMaximumSize,
+            Duration cacheExpireAfterAccess) {
+        this.keystore = Objects.requireNonNull(keystore, "keystore");
+        this.keks = Objects.requireNonNull(keks, "keks");
+        if (cacheMaximumSize < 0) {
+            throw new IllegalArgumentException("cache maximum size must not be negative: " + cacheMaximumSize);
+        }
+        if (cacheExpireAfterAccess.isNegative() || cacheExpireAfterAccess.isZero()) {
+            throw new IllegalArgumentException("cache expiry must be positive: " + cacheExpireAfterAccess);
+        }
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(cacheMaximumSize)
+                .expireAfterAccess(cacheExpireAfterAccess)
+                // Retire on the thread that removes, not later on a pool: the zeroing of shredded
+                // material is then done when destroyKeyEncryptionKey returns.
+                .executor(Runnable::run)
+                // Expired material is zeroed on time even when no request comes to trigger it.
+                .scheduler(Scheduler.systemScheduler())
+                .<CacheKey, CachedMaterial>removalListener((key, entry, cause) -> {
+                    if (entry != null) {
+                        entry.retire();
+                    }
+                })
+                .build();
+        for (int i = 0; i < LOCK_STRIPES; i++) {
+            locks[i] = new Object();
+        }
+    }
+
+    /** Protection level of every CMK this hierarchy serves. */
+    public ProtectionLevel protectionLevel() {
+        return keystore.protectionLevel();
+    }
+
+    /**
+     * Gives a new CMK its key-encryption key. Idempotent: a CMK that already has one keeps it, so a
+     * repeated command cannot shred material already wrapped.
+     */
+    public void createKeyEncryptionKey(KeyId keyId) {
+        synchronized (lockFor(keyId)) {
+            if (keks.find(keyId).isEmpty()) {
+                keks.save(keyId, keystore.createKeyEncryptionKey(keyId));
+            }
+        }
+    }
+
+    /**
+     * Fresh random material for a new version, returned wrapped only; the plaintext is zeroed
+     * before this returns.
+     *
+     * @throws KeyMaterialUnavailableException if the CMK has no key-encryption key
+     */
+    public WrappedKeyMaterial generateMaterial(KeyId keyId, KeyVersionId versionId, KeySpec spec) {
+        try (SecretBytes material = RandomSource.newMaterial(spec)) {
+            return wrapMaterial(keyId, versionId, material);
+        }
+    }
+
+    /**
+     * Wraps given material (an import) for the version; the caller keeps ownership of
+     * {@code material}.
+     *
+     * @throws KeyMaterialUnavailableException if the CMK has no key-encryption key
+     */
+    public WrappedKeyMaterial wrapMaterial(KeyId keyId, KeyVersionId versionId, SecretBytes material) {
+        return keystore.wrapMaterial(requireKek(keyId), keyId, versionId, material);
+    }
+
+    /**
+     * Encrypts under one key version.
+     *
+     * @param material the version's wrapped material, as its event carried it
+     * @param context the encryption context in canonical bytes, empty when none
+     * @return the ciphertext blob's bytes
+     * @throws KeyMaterialUnavailableException if the CMK's key-encryption key was destroyed, or
+     *     {@code material} is not this version's
+     */
+    public byte[] encrypt(KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial material, KeySpec spec,
+            byte[] plaintext, byte[] context) {
+        SymmetricAlgorithm algorithm = SymmetricAlgorithm.forKeySpec(spec);
+        return withMaterial(keyId, versionId, material,
+                unwrapped -> cipher.encrypt(unwrapped, algorithm, keyId, versionId, plaintext, context));
+    }
+
+    /**
+     * Decrypts a blob under the key version it names. There are no key id and version id
+     * parameters on purpose: they come from the blob, so the caller cannot pair a blob with
+     * another version (two CMKs may hold identical imported material); {@code material} must be
+     * the wrapped material of {@code blob.keyId()}, version {@code blob.versionId()}.
+     *
+     * @throws DecryptionFailedException if the blob or the context is not what it was encrypted with
+     * @throws KeyMaterialUnavailableException if the CMK's key-encryption key was destroyed, or
+     *     {@code material} is not the version's the blob names
+     */
+    public byte[] decrypt(WrappedKeyMaterial material, CiphertextBlob blob, byte[] context) {
+        return withMaterial(blob.keyId(), blob.versionId(), material,
+                unwrapped -> cipher.decrypt(unwrapped, blob, context));
+    }
+
+    /**
+     * Crypto-shreds a CMK: destroys its key-encryption key, so every version's wrapped material
+     * (which stays in the immutable event store) is unreadable for good, and zeroes the material
+     * cached on this node. Operations already running finish; every later one fails with {@link
+     * KeyMaterialUnavailableException}. Idempotent.
+     */
+    public void destroyKeyEncryptionKey(KeyId keyId) {
+        synchronized (lockFor(keyId)) {
+            var reference = keks.find(keyId);
+            if (reference.isPresent()) {
+                // The keystore first: if deleting the reference then fails, a retry still finds it.
+                keystore.destroyKeyEncryptionKey(keyId, reference.get());
+                keks.delete(keyId);
+            }
+            evictLocked(keyId);
+        }
+    }
+
+    /** Zeroes every version's material of {@code keyId} cached on this node. */
+    public void evict(KeyId keyId) {
+        synchronized (lockFor(keyId)) {
+            evictLocked(keyId);
+        }
+    }
+
+    /** Zeroes all cached material. The keystore is not closed: it is not this object's. */
+    @Override
+    public void close() {
+        cache.invalidateAll();
+        cache.cleanUp();
+    }
+
+    private <T> T withMaterial(KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial wrapped,
+            Function<SecretBytes, T> operation) {
+        Objects.requireNonNull(wrapped, "wrapped material");
+        CachedMaterial entry = acquire(new CacheKey(keyId, versionId), wrapped);
+        try {
+            return operation.apply(entry.material());
+        } finally {
+            entry.release();
+        }
+    }
+
+    private CachedMaterial acquire(CacheKey key, WrappedKeyMaterial wrapped) {
+        CachedMaterial cached = cache.getIfPresent(key);
+        if (cached != null && cached.unwrappedFrom(wrapped) && cached.acquire()) {
+            return cached;
+        }
+        synchronized (lockFor(key.keyId())) {
+            cached = cache.getIfPresent(key);
+            if (cached != null && cached.unwrappedFrom(wrapped) && cached.acquire()) {
+                return cached;
+            }
+            SecretBytes material = keystore.unwrapMaterial(requireKek(key.keyId()), key.keyId(), key.versionId(),
+                    wrapped);
+            CachedMaterial loaded = new CachedMaterial(wrapped, material);
+            // Held before it is visible, so that even an immediate eviction cannot zero it under us.
+            loaded.acquire();
+            cache.put(key, loaded);
+            return loaded;
+        }
+    }
+
+    private byte[] requireKek(KeyId keyId) {
+        return keks.find(keyId).orElseThrow(() -> new KeyMaterialUnavailableException(
+                "key " + keyId + " has no key-encryption key: it was destroyed or never created"));
+    }
+
+    private void evictLocked(KeyId keyId) {
+        cache.asMap().keySet().removeIf(key -> key.keyId().equals(keyId));
+    }
+
+    private Object lockFor(KeyId keyId) {
+        return locks[Math.floorMod(keyId.hashCode(), LOCK_STRIPES)];
+    }
+
+    private record CacheKey(KeyId keyId, KeyVersionId versionId) {
+    }
+}

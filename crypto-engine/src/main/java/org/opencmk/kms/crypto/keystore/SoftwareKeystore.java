@@ -1,0 +1,198 @@
+package org.opencmk.kms.crypto.keystore;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Objects;
+import org.opencmk.kms.crypto.DecryptionFailedException;
+import org.opencmk.kms.crypto.RandomSource;
+import org.opencmk.kms.crypto.SecretBytes;
+import org.opencmk.kms.crypto.SymmetricAlgorithm;
+import org.opencmk.kms.crypto.SymmetricCipher;
+import org.opencmk.kms.events.KeyId;
+import org.opencmk.kms.events.KeyVersionId;
+import org.opencmk.kms.events.ProtectionLevel;
+import org.opencmk.kms.events.WrappedKeyMaterial;
+
+/**
+ * The keystore whose root is a 32-byte AES key in process memory, read from a file or an
+ * environment secret. KEKs are random AES-256 keys; every wrap is AES-256-GCM in the format of
+ * {@link SymmetricCipher#wrap}, whatever the CMK's own algorithm. Associated data, which keeps each
+ * wrapped form in its role:
+ *
+ * <ul>
+ *   <li>KEK reference, under the root: {@code "opencmk/kek" 0x00 || keyId (16 bytes)};
+ *   <li>version material, under the CMK's KEK: {@code "opencmk/material" 0x00 || keyId (16) ||
+ *       versionId (16)};
+ *   <li>secret, under the root: {@code "opencmk/secret" 0x00 || purpose (UTF-8)}.
+ * </ul>
+ *
+ * The labels differ within their first nine bytes, so no associated data of one role equals
+ * another's. Ids are UUIDs, most significant bits first, as in the ciphertext blob.
+ */
+public final class SoftwareKeystore implements Keystore {
+
+    /** Length of the root key, in bytes. */
+    public static final int ROOT_KEY_LENGTH = 32;
+
+    private static final SymmetricAlgorithm WRAPPING = SymmetricAlgorithm.AES_256_GCM;
+    private static final byte[] KEK_LABEL = label("opencmk/kek");
+    private static final byte[] MATERIAL_LABEL = label("opencmk/material");
+    private static final byte[] SECRET_LABEL = label("opencmk/secret");
+
+    private final SecretBytes rootKey;
+    private final SymmetricCipher cipher = new SymmetricCipher();
+
+    /**
+     * Serves keys under {@code rootKey}, taking ownership of it: {@link #close()} destroys it.
+     *
+     * @throws IllegalArgumentException if the root key is not {@value #ROOT_KEY_LENGTH} bytes
+     */
+    public SoftwareKeystore(SecretBytes rootKey) {
+        if (rootKey.length() != ROOT_KEY_LENGTH) {
+            throw new IllegalArgumentException("a root key has " + ROOT_KEY_LENGTH + " bytes, not " + rootKey.length());
+        }
+        this.rootKey = rootKey;
+    }
+
+    /**
+     * The keystore of a data directory: reads the root key from {@code rootKeyFile}, or creates
+     * the file with a fresh random root key when there is none. See {@link RootKeyFile} for the
+     * file's format and the permissions it must have.
+     *
+     * @throws IOException if the file cannot be read or created, is readable or writable by
+     *     anyone but its owner, or does not hold a root key
+     */
+    public static SoftwareKeystore openOrCreate(Path rootKeyFile) throws IOException {
+        return new SoftwareKeystore(RootKeyFile.readOrCreate(rootKeyFile));
+    }
+
+    /**
+     * The keystore of a root key given as base64 text, as in the {@code KMS_ROOT_KEY} environment
+     * variable. The String itself cannot be zeroed: keep it no longer than this call.
+     *
+     * @throws IllegalArgumentException if the text is not base64 of exactly
+     *     {@value #ROOT_KEY_LENGTH} bytes; the message never contains the text
+     */
+    public static SoftwareKeystore fromBase64(String encodedRootKey) {
+        Objects.requireNonNull(encodedRootKey, "encodedRootKey");
+        byte[] decoded;
+        try {
+            decoded = Base64.getDecoder().decode(encodedRootKey.strip());
+        } catch (IllegalArgumentException e) {
+            // No cause: the decoder's message quotes the offending character of the secret.
+            throw new IllegalArgumentException("the root key is not valid base64");
+        }
+        if (decoded.length != ROOT_KEY_LENGTH) {
+            Arrays.fill(decoded, (byte) 0);
+            throw new IllegalArgumentException(
+                    "the root key must be base64 of " + ROOT_KEY_LENGTH + " bytes, not " + decoded.length);
+        }
+        return new SoftwareKeystore(SecretBytes.takeOwnership(decoded));
+    }
+
+    @Override
+    public ProtectionLevel protectionLevel() {
+        return ProtectionLevel.SOFTWARE;
+    }
+
+    @Override
+    public byte[] createKeyEncryptionKey(KeyId keyId) {
+        try (SecretBytes kek = RandomSource.newSecret(WRAPPING.keyLength())) {
+            return cipher.wrap(rootKey, WRAPPING, kek, kekAssociatedData(keyId));
+        }
+    }
+
+    @Override
+    public void destroyKeyEncryptionKey(KeyId keyId, byte[] kekReference) {
+        // The reference is the only copy of this KEK: deleting it, which the caller does, destroys it.
+    }
+
+    @Override
+    public WrappedKeyMaterial wrapMaterial(byte[] kekReference, KeyId keyId, KeyVersionId versionId,
+            SecretBytes material) {
+        try (SecretBytes kek = unwrapKek(kekReference, keyId)) {
+            return new WrappedKeyMaterial(cipher.wrap(kek, WRAPPING, material, materialAssociatedData(keyId, versionId)));
+        }
+    }
+
+    @Override
+    public SecretBytes unwrapMaterial(byte[] kekReference, KeyId keyId, KeyVersionId versionId,
+            WrappedKeyMaterial wrapped) {
+        try (SecretBytes kek = unwrapKek(kekReference, keyId)) {
+            return cipher.unwrap(kek, wrapped.bytes(), materialAssociatedData(keyId, versionId));
+        } catch (DecryptionFailedException e) {
+            throw new KeyMaterialUnavailableException("the material of key " + keyId + " version " + versionId
+                    + " cannot be unwrapped: it was wrapped for another key or version, or altered");
+        }
+    }
+
+    @Override
+    public byte[] wrapSecret(String purpose, SecretBytes secret) {
+        return cipher.wrap(rootKey, WRAPPING, secret, secretAssociatedData(purpose));
+    }
+
+    @Override
+    public SecretBytes unwrapSecret(String purpose, byte[] wrapped) {
+        try {
+            return cipher.unwrap(rootKey, wrapped, secretAssociatedData(purpose));
+        } catch (DecryptionFailedException e) {
+            throw new KeyMaterialUnavailableException("the secret for '" + purpose
+                    + "' cannot be unwrapped: it was wrapped for another purpose or root key, or altered");
+        }
+    }
+
+    @Override
+    public void close() {
+        rootKey.destroy();
+    }
+
+    @Override
+    public String toString() {
+        return "SoftwareKeystore[root key redacted]";
+    }
+
+    private SecretBytes unwrapKek(byte[] kekReference, KeyId keyId) {
+        try {
+            return cipher.unwrap(rootKey, kekReference, kekAssociatedData(keyId));
+        } catch (DecryptionFailedException e) {
+            throw new KeyMaterialUnavailableException("the key-encryption key of key " + keyId
+                    + " cannot be unwrapped: the reference belongs to another key or root key, or was altered");
+        }
+    }
+
+    private static byte[] kekAssociatedData(KeyId keyId) {
+        return ByteBuffer.allocate(KEK_LABEL.length + 16).put(KEK_LABEL).put(uuidBytes(keyId.uuid())).array();
+    }
+
+    private static byte[] materialAssociatedData(KeyId keyId, KeyVersionId versionId) {
+        return ByteBuffer.allocate(MATERIAL_LABEL.length + 32)
+                .put(MATERIAL_LABEL)
+                .put(uuidBytes(keyId.uuid()))
+                .put(uuidBytes(versionId.uuid()))
+                .array();
+    }
+
+    private static byte[] secretAssociatedData(String purpose) {
+        if (purpose == null || purpose.isBlank()) {
+            throw new IllegalArgumentException("a wrapped secret needs a purpose");
+        }
+        byte[] text = purpose.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(SECRET_LABEL.length + text.length).put(SECRET_LABEL).put(text).array();
+    }
+
+    private static byte[] uuidBytes(java.util.UUID uuid) {
+        return ByteBuffer.allocate(16)
+                .putLong(uuid.getMostSignificantBits())
+                .putLong(uuid.getLeastSignificantBits())
+                .array();
+    }
+
+    private static byte[] label(String name) {
+        byte[] text = name.getBytes(StandardCharsets.US_ASCII);
+        return Arrays.copyOf(text, text.length + 1);
+    }
+}

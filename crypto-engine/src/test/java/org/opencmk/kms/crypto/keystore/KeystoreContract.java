@@ -1,0 +1,164 @@
+package org.opencmk.kms.crypto.keystore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.opencmk.kms.crypto.RandomSource;
+import org.opencmk.kms.crypto.SecretBytes;
+import org.opencmk.kms.events.KeyId;
+import org.opencmk.kms.events.KeySpec;
+import org.opencmk.kms.events.KeyVersionId;
+import org.opencmk.kms.events.WrappedKeyMaterial;
+
+/**
+ * What every {@link Keystore} guarantees, whatever holds its root. A backend's test extends this
+ * class and says how to open a fresh keystore (as kroxylicious's {@code KmsIT} does through a
+ * {@code TestKmsFacade}); the PKCS#11 keystore will run this same suite.
+ */
+public abstract class KeystoreContract {
+
+    private static final KeyId KEY_A = KeyId.random();
+    private static final KeyId KEY_B = KeyId.random();
+    private static final KeyVersionId VERSION_1 = KeyVersionId.random();
+    private static final KeyVersionId VERSION_2 = KeyVersionId.random();
+    private static final String PURPOSE = "api-secret-key:AKIDexample";
+
+    protected Keystore keystore;
+
+    /** A new keystore with its own root, as empty as the backend allows. */
+    protected abstract Keystore openKeystore() throws Exception;
+
+    @BeforeEach
+    void open() throws Exception {
+        keystore = openKeystore();
+    }
+
+    @AfterEach
+    void close() {
+        keystore.close();
+    }
+
+    @Test
+    void declaresItsProtectionLevel() {
+        assertThat(keystore.protectionLevel()).isNotNull();
+    }
+
+    @Test
+    void wrappedMaterialUnwrapsToTheSameBytes() {
+        byte[] kek = keystore.createKeyEncryptionKey(KEY_A);
+        try (SecretBytes material = RandomSource.newMaterial(KeySpec.AES_256)) {
+            WrappedKeyMaterial wrapped = keystore.wrapMaterial(kek, KEY_A, VERSION_1, material);
+
+            try (SecretBytes unwrapped = keystore.unwrapMaterial(kek, KEY_A, VERSION_1, wrapped)) {
+                assertThat(unwrapped.insecureBytes()).isEqualTo(material.insecureBytes());
+            }
+        }
+    }
+
+    @Test
+    void wrappingDoesNotConsumeTheCallersMaterial() {
+        byte[] kek = keystore.createKeyEncryptionKey(KEY_A);
+        SecretBytes material = RandomSource.newMaterial(KeySpec.SM4);
+
+        keystore.wrapMaterial(kek, KEY_A, VERSION_1, material);
+
+        assertThat(material.isDestroyed()).isFalse();
+    }
+
+    @Test
+    void wrappingTheSameMaterialTwiceGivesDifferentBytes() {
+        byte[] kek = keystore.createKeyEncryptionKey(KEY_A);
+        SecretBytes material = RandomSource.newMaterial(KeySpec.AES_256);
+
+        assertThat(keystore.wrapMaterial(kek, KEY_A, VERSION_1, material))
+                .isNotEqualTo(keystore.wrapMaterial(kek, KEY_A, VERSION_1, material));
+    }
+
+    @Test
+    void materialCannotBeUnwrappedAsAnotherVersion() {
+        byte[] kek = keystore.createKeyEncryptionKey(KEY_A);
+        WrappedKeyMaterial wrapped = keystore.wrapMaterial(kek, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256));
+
+        assertThatThrownBy(() -> keystore.unwrapMaterial(kek, KEY_A, VERSION_2, wrapped))
+                .isInstanceOf(KeyMaterialUnavailableException.class);
+    }
+
+    @Test
+    void materialOfOneKeyCannotBeUnwrappedAsAnotherKeys() {
+        byte[] kekOfA = keystore.createKeyEncryptionKey(KEY_A);
+        byte[] kekOfB = keystore.createKeyEncryptionKey(KEY_B);
+        WrappedKeyMaterial wrappedForA =
+                keystore.wrapMaterial(kekOfA, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256));
+
+        assertThatThrownBy(() -> keystore.unwrapMaterial(kekOfB, KEY_B, VERSION_1, wrappedForA))
+                .isInstanceOf(KeyMaterialUnavailableException.class);
+        assertThatThrownBy(() -> keystore.unwrapMaterial(kekOfA, KEY_B, VERSION_1, wrappedForA))
+                .isInstanceOf(KeyMaterialUnavailableException.class);
+        assertThatThrownBy(() -> keystore.unwrapMaterial(kekOfB, KEY_A, VERSION_1, wrappedForA))
+                .isInstanceOf(KeyMaterialUnavailableException.class);
+    }
+
+    @Test
+    void aKeyEncryptionKeyServesOnlyTheKeyItWasCreatedFor() {
+        byte[] kekOfA = keystore.createKeyEncryptionKey(KEY_A);
+
+        assertThatThrownBy(() -> keystore.wrapMaterial(kekOfA, KEY_B, VERSION_1, RandomSource.newMaterial(KeySpec.SM4)))
+                .isInstanceOf(KeyMaterialUnavailableException.class);
+    }
+
+    @Test
+    void everyKeyEncryptionKeyIsNew() {
+        byte[] first = keystore.createKeyEncryptionKey(KEY_A);
+        byte[] second = keystore.createKeyEncryptionKey(KEY_A);
+        WrappedKeyMaterial underFirst =
+                keystore.wrapMaterial(first, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256));
+
+        assertThatThrownBy(() -> keystore.unwrapMaterial(second, KEY_A, VERSION_1, underFirst))
+                .isInstanceOf(KeyMaterialUnavailableException.class);
+    }
+
+    @Test
+    void alteredWrappedMaterialIsRefused() {
+        byte[] kek = keystore.createKeyEncryptionKey(KEY_A);
+        byte[] wrapped = keystore.wrapMaterial(kek, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256)).bytes();
+
+        for (int position = 0; position < wrapped.length; position++) {
+            byte[] altered = wrapped.clone();
+            altered[position] ^= 0x01;
+            assertThatThrownBy(() -> keystore.unwrapMaterial(kek, KEY_A, VERSION_1, new WrappedKeyMaterial(altered)))
+                    .as("byte %d flipped", position)
+                    .isInstanceOf(KeyMaterialUnavailableException.class);
+        }
+    }
+
+    @Test
+    void aWrappedSecretUnwrapsForItsPurpose() {
+        try (SecretBytes secret = SecretBytes.copyOf(RandomSource.randomBytes(40))) {
+            byte[] wrapped = keystore.wrapSecret(PURPOSE, secret);
+
+            try (SecretBytes unwrapped = keystore.unwrapSecret(PURPOSE, wrapped)) {
+                assertThat(unwrapped.insecureBytes()).isEqualTo(secret.insecureBytes());
+            }
+        }
+    }
+
+    @Test
+    void aWrappedSecretCannotBeUnwrappedForAnotherPurpose() {
+        byte[] wrapped = keystore.wrapSecret(PURPOSE, RandomSource.newSecret(40));
+
+        assertThatThrownBy(() -> keystore.unwrapSecret(PURPOSE + "2", wrapped))
+                .isInstanceOf(KeyMaterialUnavailableException.class);
+    }
+
+    @Test
+    void anAlteredSecretIsRefused() {
+        byte[] wrapped = keystore.wrapSecret(PURPOSE, RandomSource.newSecret(40));
+        wrapped[wrapped.length - 1] ^= 0x01;
+
+        assertThatThrownBy(() -> keystore.unwrapSecret(PURPOSE, wrapped))
+                .isInstanceOf(KeyMaterialUnavailableException.class);
+    }
+}

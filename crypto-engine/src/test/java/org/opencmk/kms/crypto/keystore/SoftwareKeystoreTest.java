@@ -1,0 +1,191 @@
+package org.opencmk.kms.crypto.keystore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.opencmk.kms.crypto.RandomSource;
+import org.opencmk.kms.crypto.SecretBytes;
+import org.opencmk.kms.events.KeyId;
+import org.opencmk.kms.events.KeySpec;
+import org.opencmk.kms.events.KeyVersionId;
+import org.opencmk.kms.events.ProtectionLevel;
+import org.opencmk.kms.events.WrappedKeyMaterial;
+
+class SoftwareKeystoreTest extends KeystoreContract {
+
+    private static final KeyId KEY_ID = KeyId.random();
+    private static final KeyVersionId VERSION_ID = KeyVersionId.random();
+    private static final String PURPOSE = "api-secret-key:AKIDexample";
+
+    @TempDir
+    Path dataDirectory;
+
+    @Override
+    protected Keystore openKeystore() {
+        return new SoftwareKeystore(RandomSource.newSecret(32));
+    }
+
+    @Test
+    void protectionLevelIsSoftware() {
+        assertThat(keystore.protectionLevel()).isEqualTo(ProtectionLevel.SOFTWARE);
+    }
+
+    @Test
+    void wrappedFormsBeginWithFormatVersionOneAndAesGcm() {
+        byte[] kek = keystore.createKeyEncryptionKey(KEY_ID);
+        byte[] material = keystore.wrapMaterial(kek, KEY_ID, VERSION_ID, RandomSource.newMaterial(KeySpec.SM4)).bytes();
+        byte[] secret = keystore.wrapSecret(PURPOSE, RandomSource.newSecret(8));
+
+        for (byte[] wrapped : new byte[][] {kek, material, secret}) {
+            assertThat(wrapped[0]).as("format version").isEqualTo((byte) 1);
+            assertThat(wrapped[1]).as("AES-256-GCM").isEqualTo((byte) 1);
+        }
+        assertThat(kek).hasSize(1 + 1 + 12 + 32 + 16);
+    }
+
+    @Test
+    void aKeyEncryptionKeyReferenceCannotBeUnwrappedAsASecret() {
+        byte[] kek = keystore.createKeyEncryptionKey(KEY_ID);
+
+        assertThatThrownBy(() -> keystore.unwrapSecret("kek", kek)).isInstanceOf(KeyMaterialUnavailableException.class);
+    }
+
+    @Test
+    void closingZeroesTheRootKey() {
+        SecretBytes root = RandomSource.newSecret(32);
+
+        new SoftwareKeystore(root).close();
+
+        assertThat(root.isDestroyed()).isTrue();
+    }
+
+    @Test
+    void aRootKeyOfAnotherLengthIsRefused() {
+        assertThatThrownBy(() -> new SoftwareKeystore(RandomSource.newSecret(16)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theRootKeyFileIsCreatedForItsOwnerOnly() throws IOException {
+        Path file = dataDirectory.resolve("keystore").resolve("root.key");
+
+        SoftwareKeystore.openOrCreate(file).close();
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(Base64.getDecoder().decode(Files.readString(file).strip())).hasSize(32);
+        assertThat(Files.list(file.getParent())).as("no temporary file left").containsExactly(file);
+    }
+
+    @Test
+    void reopeningTheRootKeyFileGivesTheSameRoot() throws IOException {
+        Path file = dataDirectory.resolve("root.key");
+        SecretBytes material = RandomSource.newMaterial(KeySpec.AES_256);
+        byte[] kek;
+        WrappedKeyMaterial wrapped;
+        try (Keystore first = SoftwareKeystore.openOrCreate(file)) {
+            kek = first.createKeyEncryptionKey(KEY_ID);
+            wrapped = first.wrapMaterial(kek, KEY_ID, VERSION_ID, material);
+        }
+
+        try (Keystore reopened = SoftwareKeystore.openOrCreate(file)) {
+            assertThat(reopened.unwrapMaterial(kek, KEY_ID, VERSION_ID, wrapped).insecureBytes())
+                    .isEqualTo(material.insecureBytes());
+        }
+    }
+
+    @Test
+    void aRootKeyFileWrittenByHandIsTheSameRootAsItsBase64() throws IOException {
+        String encoded = Base64.getEncoder().encodeToString(RandomSource.randomBytes(32));
+        Path file = writeOwnerOnly("root.key", encoded + "\n");
+        byte[] wrapped;
+        try (Keystore fromFile = SoftwareKeystore.openOrCreate(file)) {
+            wrapped = fromFile.wrapSecret(PURPOSE, SecretBytes.copyOf(new byte[] {42}));
+        }
+
+        try (Keystore fromEnvironment = SoftwareKeystore.fromBase64(encoded)) {
+            assertThat(fromEnvironment.unwrapSecret(PURPOSE, wrapped).insecureBytes()).containsExactly(42);
+        }
+    }
+
+    @Test
+    void aRootKeyFileOthersCanReadIsRefused() throws IOException {
+        String encoded = Base64.getEncoder().encodeToString(RandomSource.randomBytes(32));
+        Path file = writeOwnerOnly("root.key", encoded);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+
+        assertThatThrownBy(() -> SoftwareKeystore.openOrCreate(file))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("rw-r--r--")
+                .hasMessageNotContaining(encoded);
+    }
+
+    @Test
+    void aRootKeyFileTheGroupCanWriteIsRefused() throws IOException {
+        Path file = writeOwnerOnly("root.key", Base64.getEncoder().encodeToString(RandomSource.randomBytes(32)));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw--w----"));
+
+        assertThatThrownBy(() -> SoftwareKeystore.openOrCreate(file)).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void aReadOnlyRootKeyFileIsAccepted() throws IOException {
+        Path file = writeOwnerOnly("root.key", Base64.getEncoder().encodeToString(RandomSource.randomBytes(32)));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
+
+        SoftwareKeystore.openOrCreate(file).close();
+    }
+
+    @Test
+    void aRootKeyFileWithoutARootKeyIsRefusedWithoutShowingItsContent() throws IOException {
+        String tooShort = Base64.getEncoder().encodeToString("sixteen byte key".getBytes(StandardCharsets.US_ASCII));
+        Path shortKey = writeOwnerOnly("short.key", tooShort);
+        Path notBase64 = writeOwnerOnly("garbage.key", "this is no key!");
+
+        assertThatThrownBy(() -> SoftwareKeystore.openOrCreate(shortKey))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(shortKey.toString())
+                .hasMessageNotContaining(tooShort)
+                .hasNoCause();
+        assertThatThrownBy(() -> SoftwareKeystore.openOrCreate(notBase64))
+                .isInstanceOf(IOException.class)
+                .hasMessageNotContaining("this is no key")
+                .hasNoCause();
+    }
+
+    @Test
+    void fromBase64RejectsWrongLengthsWithoutEchoingTheValue() {
+        for (int length : new int[] {0, 16, 31, 33, 64}) {
+            String encoded = Base64.getEncoder().encodeToString(RandomSource.randomBytes(length));
+            assertThatThrownBy(() -> SoftwareKeystore.fromBase64(encoded))
+                    .as("%d bytes", length)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("32 bytes")
+                    .satisfies(e -> assertThat(encoded.isEmpty() || !e.getMessage().contains(encoded)).isTrue());
+        }
+    }
+
+    @Test
+    void fromBase64RejectsTextThatIsNotBase64WithoutEchoingIt() {
+        String secretLooking = "s3cr3t-r00t-k3y-with-illegal-chars!!";
+
+        assertThatThrownBy(() -> SoftwareKeystore.fromBase64(secretLooking))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageNotContaining(secretLooking)
+                .hasNoCause();
+    }
+
+    private Path writeOwnerOnly(String name, String content) throws IOException {
+        Path file = Files.createFile(dataDirectory.resolve(name),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        return Files.writeString(file, content);
+    }
+}

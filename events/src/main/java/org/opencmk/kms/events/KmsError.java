@@ -1,0 +1,37 @@
+package org.opencmk.kms.events;
+
+/**
+ * Why the KMS refused a request, in the domain's words. Errors cross the command bus and the
+ * query path as these values, never as message text; the protocol edge maps each one to its
+ * wire code (Tencent {@code Error.Code}) in exactly one place.
+ */
+public enum KmsError {
+    /** No such CMK for this account: never existed, deleted, or another account's. */
+    KEY_NOT_FOUND,
+    KEY_DISABLED,
+    KEY_PENDING_DELETE,
+    KEY_PENDING_IMPORT,
+    /** The operation does not fit the key's current state (e.g. enabling a key pending deletion). */
+    KEY_STATE_NOT_SUPPORTED,
+    KEY_NOT_PENDING_DELETE,
+    /** The key's usage does not allow the operation (e.g. encrypting with a signing key). */
+    KEY_USAGE_NOT_SUPPORTED,
+    INVALID_PENDING_WINDOW,
+    ALIAS_ALREADY_EXISTS,
+    ALIAS_NOT_FOUND,
+    INVALID_ALIAS,
+    INVALID_KEY_ID,
+    INVALID_KEY_USAGE,
+    INVALID_KEY_SPEC,
+    INVALID_TYPE,
+    INVALID_PLAINTEXT,
+    INVALID_CIPHERTEXT,
+    /** The ciphertext is well formed but does not authenticate (wrong context, tampered). */
+    DECRYPT_FAILED,
+    UNSUPPORTED_OPERATION,
+    INVALID_PARAMETER_VALUE,
+    MISSING_PARAMETER,
+    INVALID_PARAMETER,
+    UNAUTHORIZED_OPERATION,
+    ACCOUNT_NOT_FOUND
+}

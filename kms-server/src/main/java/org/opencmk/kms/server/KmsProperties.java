@@ -1,0 +1,47 @@
+package org.opencmk.kms.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Everything an operator can set, under {@code kms.*} (environment: {@code KMS_*}, e.g.
+ * {@code KMS_DATA_DIR}, {@code KMS_DB_URL}, {@code KMS_ROOT_KEY}, {@code KMS_BOOTSTRAP_SECRET_ID}).
+ *
+ * @param dataDir where the embedded database, the root key file and the bootstrap credentials live
+ * @param rootKey base64 root key of the software keystore; overrides the root key file
+ * @param dayLength the length of a "day" in pending windows; only tests shorten it
+ */
+@ConfigurationProperties("kms")
+public record KmsProperties(
+        @DefaultValue("./kms-data") Path dataDir,
+        String rootKey,
+        @DefaultValue Db db,
+        @DefaultValue Bootstrap bootstrap,
+        @DefaultValue Throttle throttle,
+        @DefaultValue Cache cache,
+        @DefaultValue("P1D") Duration dayLength) {
+
+    /** An external PostgreSQL; with no url the server runs an embedded one in the data directory. */
+    public record Db(String url, String user, String password) {
+        public boolean external() {
+            return url != null && !url.isBlank();
+        }
+    }
+
+    /** The first credential of the default account; generated when not given. */
+    public record Bootstrap(String secretId, String secretKey) {
+        public boolean given() {
+            return secretId != null && !secretId.isBlank() && secretKey != null && !secretKey.isBlank();
+        }
+    }
+
+    /** Per-account request rate: a token bucket refilled at {@code requestsPerSecond}. */
+    public record Throttle(@DefaultValue("5000") long requestsPerSecond, @DefaultValue("5000") long burst) {
+    }
+
+    /** Unwrapped key material kept in memory for the cryptographic path. */
+    public record Cache(@DefaultValue("10000") int maximumKeys, @DefaultValue("PT10M") Duration expireAfterAccess) {
+    }
+}

@@ -1,0 +1,67 @@
+package org.opencmk.kms.server.alias;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.opencmk.kms.command.alias.CreateAlias;
+import org.opencmk.kms.command.alias.DeleteAlias;
+import org.opencmk.kms.command.alias.UpdateAlias;
+import org.opencmk.kms.events.AccountId;
+import org.opencmk.kms.events.AliasName;
+import org.opencmk.kms.events.KmsError;
+import org.opencmk.kms.events.KmsException;
+import org.opencmk.kms.query.keyview.AliasRecord;
+import org.opencmk.kms.query.keyview.KeyView;
+import org.opencmk.kms.server.lifecycle.KeyLifecycleService;
+import org.springframework.stereotype.Service;
+
+/** Aliases: unique per account, many per key, usable wherever a key id is (CTyun guide 3.2.4). */
+@Service
+public class AliasService {
+
+    private final CommandGateway commands;
+    private final KeyView view;
+    private final KeyLifecycleService keys;
+
+    public AliasService(CommandGateway commands, KeyView view, KeyLifecycleService keys) {
+        this.commands = commands;
+        this.view = view;
+        this.keys = keys;
+    }
+
+    public static AliasName aliasName(String alias) {
+        if (alias == null || alias.isEmpty()) {
+            throw new KmsException(KmsError.MISSING_PARAMETER, "Alias is required");
+        }
+        if (!AliasName.isValid(alias)) {
+            throw new KmsException(KmsError.INVALID_ALIAS, "an alias has 1 to " + AliasName.MAX_LENGTH
+                    + " letters, digits, '_' and '-', does not start with a digit or 'kms-', and is not a key id");
+        }
+        return new AliasName(alias);
+    }
+
+    public CompletableFuture<AliasRecord> create(AccountId account, String alias, String keyIdOrAlias) {
+        AliasName name = aliasName(alias);
+        var keyId = keys.find(account, keyIdOrAlias).keyId();
+        return commands.send(new CreateAlias(account, name, keyId))
+                .thenApply(done -> view.alias(account, name).orElseThrow());
+    }
+
+    public CompletableFuture<Void> update(AccountId account, String alias, String keyIdOrAlias) {
+        AliasName name = aliasName(alias);
+        var keyId = keys.find(account, keyIdOrAlias).keyId();
+        return commands.send(new UpdateAlias(account, name, keyId));
+    }
+
+    public CompletableFuture<Void> delete(AccountId account, String alias) {
+        return commands.send(new DeleteAlias(account, aliasName(alias)));
+    }
+
+    public List<AliasRecord> list(AccountId account) {
+        return view.aliasesOf(account);
+    }
+
+    public List<AliasRecord> listOfKey(AccountId account, String keyIdOrAlias) {
+        return view.aliasesOf(account, keys.find(account, keyIdOrAlias).keyId());
+    }
+}

@@ -1,0 +1,2 @@
+/** Protocol-neutral application service for aliases. */
+package org.opencmk.kms.server.alias;

@@ -1,0 +1,85 @@
+package org.opencmk.kms.server.config;
+
+import java.time.Clock;
+import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.config.ConfigurerModule;
+import org.axonframework.eventhandling.TrackingEventProcessorConfiguration;
+import org.axonframework.eventhandling.tokenstore.inmemory.InMemoryTokenStore;
+import org.axonframework.eventsourcing.eventstore.EventStore;
+import org.axonframework.modelling.saga.repository.jdbc.PostgresSagaSqlSchema;
+import org.axonframework.modelling.saga.repository.jdbc.SagaSqlSchema;
+import org.axonframework.spring.messaging.unitofwork.SpringTransactionManager;
+import org.opencmk.kms.command.lifecycle.KeyNotFoundTranslation;
+import org.opencmk.kms.crypto.hierarchy.KeyHierarchy;
+import org.opencmk.kms.query.keyview.KeyView;
+import org.opencmk.kms.query.keyview.KeyViewFeeds;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/**
+ * Axon on Spring Boot 4, without Axon Server. The transaction manager is declared here because
+ * Axon's auto-configuration silently runs without transactions on Boot 4 (NOTES.md).
+ */
+@Configuration(proxyBeanMethods = false)
+public class AxonConfiguration {
+
+    @Bean
+    public TransactionManager axonTransactionManager(PlatformTransactionManager transactionManager) {
+        return new SpringTransactionManager(transactionManager);
+    }
+
+    /** Sagas in PostgreSQL with bytea columns (the generic schema assumes otherwise). */
+    @Bean
+    public SagaSqlSchema sagaSqlSchema() {
+        return new PostgresSagaSqlSchema();
+    }
+
+    @Bean
+    public Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    public KeyView keyView(EventStore eventStore, KeyHierarchy keyHierarchy) {
+        return new KeyView((aggregateId, fromSequence) -> eventStore.readEvents(aggregateId, fromSequence).asStream(),
+                keyHierarchy::evict);
+    }
+
+    @Bean
+    public KeyViewLoader keyViewLoader(KeyView keyView, org.axonframework.eventsourcing.eventstore.EventStorageEngine engine) {
+        return new KeyViewLoader(keyView, engine);
+    }
+
+    @Bean
+    public KeyViewFeeds.Local keyViewLocalFeed(KeyView keyView) {
+        return new KeyViewFeeds.Local(keyView);
+    }
+
+    @Bean
+    public KeyViewFeeds.Tracking keyViewTrackingFeed(KeyView keyView) {
+        return new KeyViewFeeds.Tracking(keyView);
+    }
+
+    /**
+     * The key view's feeds: the local one subscribes to this node's commits; the tracking one is
+     * per node (an in-memory token) and starts where the start-up rebuild stopped.
+     */
+    @Bean
+    public ConfigurerModule keyViewProcessors(ObjectProvider<KeyViewLoader> loader) {
+        return configurer -> configurer.eventProcessing(processing -> processing
+                .registerSubscribingEventProcessor(KeyViewFeeds.LOCAL)
+                .registerTrackingEventProcessor(KeyViewFeeds.TRACKING, c -> c.eventStore(),
+                        c -> TrackingEventProcessorConfiguration.forSingleThreadedProcessing()
+                                .andBatchSize(100)
+                                .andInitialTrackingToken(source -> loader.getObject().lastToken()))
+                .registerTokenStore(KeyViewFeeds.TRACKING, c -> new InMemoryTokenStore()));
+    }
+
+    /** Registered on the command bus by Axon's interceptor auto-configuration. */
+    @Bean
+    public KeyNotFoundTranslation keyNotFoundTranslation() {
+        return new KeyNotFoundTranslation();
+    }
+}

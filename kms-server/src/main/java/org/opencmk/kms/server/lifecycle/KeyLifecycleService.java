@@ -1,0 +1,154 @@
+package org.opencmk.kms.server.lifecycle;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.opencmk.kms.command.lifecycle.CancelKeyDeletion;
+import org.opencmk.kms.command.lifecycle.CreateKey;
+import org.opencmk.kms.command.lifecycle.DisableKey;
+import org.opencmk.kms.command.lifecycle.EnableKey;
+import org.opencmk.kms.command.lifecycle.ScheduleKeyDeletion;
+import org.opencmk.kms.command.lifecycle.UpdateKeyDescription;
+import org.opencmk.kms.crypto.keystore.Keystore;
+import org.opencmk.kms.events.AccountId;
+import org.opencmk.kms.events.AliasName;
+import org.opencmk.kms.events.KeyId;
+import org.opencmk.kms.events.KeySpec;
+import org.opencmk.kms.events.KeyUsage;
+import org.opencmk.kms.events.KmsError;
+import org.opencmk.kms.events.KmsException;
+import org.opencmk.kms.events.Origin;
+import org.opencmk.kms.query.keyview.KeyRecord;
+import org.opencmk.kms.query.keyview.KeyView;
+import org.opencmk.kms.server.KmsProperties;
+import org.springframework.stereotype.Service;
+
+/**
+ * CMK management. Writes go through the command bus and complete once the change is committed
+ * and visible in this node's key view; reads come from the key view.
+ */
+@Service
+public class KeyLifecycleService {
+
+    /** Tencent CreateKey / UpdateKeyDescription: at most 1024 characters. */
+    public static final int MAX_DESCRIPTION_LENGTH = 1024;
+    /** Tencent EnableKeys / DisableKeys / DescribeKeys: at most 100 keys a call. */
+    public static final int MAX_KEYS_PER_BATCH = 100;
+
+    /** What CreateKey needs, already in the domain's types; {@code alias} may be null. */
+    public record NewKey(String description, KeyUsage keyUsage, KeySpec keySpec, Origin origin, AliasName alias) {
+    }
+
+    private final CommandGateway commands;
+    private final KeyView view;
+    private final Clock clock;
+    private final Keystore keystore;
+    private final KmsProperties properties;
+
+    public KeyLifecycleService(CommandGateway commands, KeyView view, Clock clock, Keystore keystore,
+                               KmsProperties properties) {
+        this.commands = commands;
+        this.view = view;
+        this.clock = clock;
+        this.keystore = keystore;
+        this.properties = properties;
+    }
+
+    public CompletableFuture<KeyRecord> createKey(AccountId account, NewKey key) {
+        requireDescription(key.description());
+        KeyId keyId = KeyId.random();
+        CreateKey command = new CreateKey(keyId, account, key.keySpec(), key.keyUsage(), key.origin(),
+                keystore.protectionLevel(), key.description() == null ? "" : key.description(), key.alias(),
+                clock.instant());
+        return commands.send(command).thenApply(done -> find(account, keyId.value()));
+    }
+
+    /** The caller's key named by a key id or alias, or {@code KEY_NOT_FOUND}. */
+    public KeyRecord find(AccountId account, String keyIdOrAlias) {
+        return view.resolve(account, keyIdOrAlias)
+                .orElseThrow(() -> new KmsException(KmsError.KEY_NOT_FOUND, "the key " + keyIdOrAlias + " does not exist"));
+    }
+
+    /** The caller's keys among {@code keyIds}; names that match none are left out, as Tencent does. */
+    public List<KeyRecord> findAll(AccountId account, List<String> keyIds) {
+        requireBatch(keyIds);
+        List<KeyRecord> found = new ArrayList<>();
+        for (String keyId : keyIds) {
+            view.resolve(account, keyId).ifPresent(found::add);
+        }
+        return found;
+    }
+
+    public List<KeyRecord> list(AccountId account) {
+        return view.keysOf(account);
+    }
+
+    public CompletableFuture<Void> updateDescription(AccountId account, String keyIdOrAlias, String description) {
+        requireDescription(description);
+        KeyId keyId = find(account, keyIdOrAlias).keyId();
+        return commands.send(new UpdateKeyDescription(keyId, account, description == null ? "" : description));
+    }
+
+    public CompletableFuture<Void> enable(AccountId account, String keyIdOrAlias) {
+        return commands.send(new EnableKey(find(account, keyIdOrAlias).keyId(), account));
+    }
+
+    public CompletableFuture<Void> disable(AccountId account, String keyIdOrAlias) {
+        return commands.send(new DisableKey(find(account, keyIdOrAlias).keyId(), account));
+    }
+
+    /**
+     * Enables every key named, after checking that every one of them exists: a batch with an
+     * unknown key changes nothing.
+     */
+    public CompletableFuture<Void> enableAll(AccountId account, List<String> keyIdsOrAliases) {
+        return forAll(account, keyIdsOrAliases, keyId -> new EnableKey(keyId, account));
+    }
+
+    public CompletableFuture<Void> disableAll(AccountId account, List<String> keyIdsOrAliases) {
+        return forAll(account, keyIdsOrAliases, keyId -> new DisableKey(keyId, account));
+    }
+
+    /** @return the deletion date */
+    public CompletableFuture<Instant> scheduleDeletion(AccountId account, String keyIdOrAlias, int pendingWindowInDays) {
+        KeyId keyId = find(account, keyIdOrAlias).keyId();
+        Instant deletionDate = clock.instant().plus(properties.dayLength().multipliedBy(Math.max(0, pendingWindowInDays)));
+        return commands.send(new ScheduleKeyDeletion(keyId, account, pendingWindowInDays, deletionDate))
+                .thenApply(done -> deletionDate);
+    }
+
+    public CompletableFuture<KeyId> cancelDeletion(AccountId account, String keyIdOrAlias) {
+        KeyId keyId = find(account, keyIdOrAlias).keyId();
+        return commands.send(new CancelKeyDeletion(keyId, account)).thenApply(done -> keyId);
+    }
+
+    private CompletableFuture<Void> forAll(AccountId account, List<String> keyIdsOrAliases,
+                                           java.util.function.Function<KeyId, Object> command) {
+        requireBatch(keyIdsOrAliases);
+        List<KeyId> keyIds = keyIdsOrAliases.stream().map(name -> find(account, name).keyId()).distinct().toList();
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (KeyId keyId : keyIds) {
+            chain = chain.thenCompose(done -> commands.send(command.apply(keyId)));
+        }
+        return chain;
+    }
+
+    private static void requireBatch(List<String> keyIds) {
+        if (keyIds == null || keyIds.isEmpty()) {
+            throw new KmsException(KmsError.MISSING_PARAMETER, "KeyIds must name at least one key");
+        }
+        if (keyIds.size() > MAX_KEYS_PER_BATCH) {
+            throw new KmsException(KmsError.INVALID_PARAMETER_VALUE, "KeyIds may name at most " + MAX_KEYS_PER_BATCH + " keys");
+        }
+    }
+
+    private static void requireDescription(String description) {
+        if (description != null && description.length() > MAX_DESCRIPTION_LENGTH) {
+            throw new KmsException(KmsError.INVALID_PARAMETER_VALUE,
+                    "Description may have at most " + MAX_DESCRIPTION_LENGTH + " characters");
+        }
+    }
+}

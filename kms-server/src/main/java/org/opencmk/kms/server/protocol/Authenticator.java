@@ -1,0 +1,99 @@
+package org.opencmk.kms.server.protocol;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.opencmk.kms.server.account.Caller;
+import org.opencmk.kms.server.account.Credentials;
+import org.opencmk.kms.server.throttle.AccountThrottle;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.server.ServerRequest;
+
+/**
+ * Checks a request's TC3-HMAC-SHA256 signature against the caller's credential, and the caller's
+ * request rate. Each failure has its own {@code AuthFailure.*} code.
+ */
+@Component
+public class Authenticator {
+
+    /** A signature older or newer than this is refused (Tencent: 5 minutes). */
+    public static final long MAX_CLOCK_SKEW_SECONDS = 300;
+
+    private final Credentials credentials;
+    private final AccountThrottle throttle;
+    private final Clock clock;
+
+    public Authenticator(Credentials credentials, AccountThrottle throttle, Clock clock) {
+        this.credentials = credentials;
+        this.throttle = throttle;
+        this.clock = clock;
+    }
+
+    public Caller authenticate(ServerRequest.Headers headers, String path, byte[] body) {
+        Tc3Signature.Credential credential = Tc3Signature.parse(headers.firstHeader("Authorization"));
+        if (credential == null) {
+            throw new ProtocolException(ErrorCode.AUTH_INVALID_AUTHORIZATION,
+                    "the Authorization header is not a TC3-HMAC-SHA256 signature");
+        }
+        java.util.List<String> signed = java.util.List.of(credential.signedHeaders());
+        if (!signed.contains("content-type") || !signed.contains("host")) {
+            throw new ProtocolException(ErrorCode.AUTH_INVALID_AUTHORIZATION, "SignedHeaders must include content-type and host");
+        }
+        String timestamp = headers.firstHeader("X-TC-Timestamp");
+        long signedAt = parseTimestamp(timestamp);
+        long now = clock.instant().getEpochSecond();
+        if (Math.abs(now - signedAt) > MAX_CLOCK_SKEW_SECONDS) {
+            throw new ProtocolException(ErrorCode.AUTH_SIGNATURE_EXPIRE,
+                    "the signature's timestamp is more than " + MAX_CLOCK_SKEW_SECONDS + " seconds from the server's time");
+        }
+        if (!credential.date().equals(Tc3Signature.dateOf(signedAt))) {
+            throw new ProtocolException(ErrorCode.AUTH_SIGNATURE_FAILURE, "the credential's date is not the timestamp's date");
+        }
+        Credentials.Loaded caller = credentials.find(credential.secretId())
+                .orElseThrow(() -> new ProtocolException(ErrorCode.AUTH_SECRET_ID_NOT_FOUND, "the SecretId does not exist"));
+        if (!"/".equals(path) && !path.isEmpty()) {
+            throw new ProtocolException(ErrorCode.AUTH_SIGNATURE_FAILURE, "requests are signed for the path /");
+        }
+        Map<String, String> values = new HashMap<>();
+        for (String name : credential.signedHeaders()) {
+            values.put(name, headers.firstHeader(name));
+        }
+        byte[] key = caller.tc3SecretKey().insecureBytes();
+        if (matches(credential, values, timestamp, body, key)) {
+            return caller.caller();
+        }
+        // The Node.js SDK signs the host without its port while sending it with the port.
+        String host = values.get("host");
+        if (host != null && host.lastIndexOf(':') > host.lastIndexOf(']')) {
+            values.put("host", host.substring(0, host.lastIndexOf(':')));
+            if (matches(credential, values, timestamp, body, key)) {
+                return caller.caller();
+            }
+        }
+        throw new ProtocolException(ErrorCode.AUTH_SIGNATURE_FAILURE, "the request signature does not match");
+    }
+
+    public void throttle(Caller caller) {
+        if (!throttle.tryAcquire(caller.account())) {
+            throw new ProtocolException(ErrorCode.REQUEST_LIMIT_EXCEEDED,
+                    "the account's request rate limit is exceeded; retry with exponential backoff");
+        }
+    }
+
+    private static boolean matches(Tc3Signature.Credential credential, Map<String, String> values, String timestamp,
+                                   byte[] body, byte[] key) {
+        return Tc3Signature.matches(Tc3Signature.sign(credential, values, timestamp, body, key), credential.signature());
+    }
+
+    private static long parseTimestamp(String timestamp) {
+        if (timestamp == null) {
+            throw new ProtocolException(ErrorCode.AUTH_INVALID_AUTHORIZATION, "the X-TC-Timestamp header is missing");
+        }
+        try {
+            return Long.parseLong(timestamp.trim().toLowerCase(Locale.ROOT));
+        } catch (NumberFormatException e) {
+            throw new ProtocolException(ErrorCode.AUTH_INVALID_AUTHORIZATION, "X-TC-Timestamp is not a Unix time");
+        }
+    }
+}

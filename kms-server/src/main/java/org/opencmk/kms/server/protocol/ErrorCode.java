@@ -1,0 +1,73 @@
+package org.opencmk.kms.server.protocol;
+
+import org.opencmk.kms.events.KmsError;
+
+/**
+ * Every error code the server answers with, by Tencent Cloud API 3.0 name. The domain's
+ * {@link KmsError} is mapped here, once; the README lists them all.
+ */
+public enum ErrorCode {
+    AUTH_INVALID_AUTHORIZATION("AuthFailure.InvalidAuthorization"),
+    AUTH_SECRET_ID_NOT_FOUND("AuthFailure.SecretIdNotFound"),
+    AUTH_SIGNATURE_EXPIRE("AuthFailure.SignatureExpire"),
+    AUTH_SIGNATURE_FAILURE("AuthFailure.SignatureFailure"),
+    REQUEST_LIMIT_EXCEEDED("RequestLimitExceeded"),
+    REQUEST_SIZE_LIMIT_EXCEEDED("RequestSizeLimitExceeded"),
+    INVALID_ACTION("InvalidAction"),
+    NO_SUCH_VERSION("NoSuchVersion"),
+    UNKNOWN_PARAMETER("UnknownParameter"),
+    INVALID_PARAMETER("InvalidParameter"),
+    INVALID_PARAMETER_VALUE("InvalidParameterValue"),
+    MISSING_PARAMETER("MissingParameter"),
+    UNSUPPORTED_OPERATION("UnsupportedOperation"),
+    UNAUTHORIZED_OPERATION("UnauthorizedOperation"),
+    RESOURCE_NOT_FOUND("ResourceNotFound"),
+    INTERNAL_ERROR("InternalError"),
+    CMK_NOT_FOUND("ResourceUnavailable.CmkNotFound"),
+    CMK_DISABLED("ResourceUnavailable.CmkDisabled"),
+    CMK_STATE_NOT_SUPPORT("ResourceUnavailable.CmkStateNotSupport"),
+    CMK_NOT_PENDING_DELETE("ResourceUnavailable.CmkNotPendingDelete"),
+    INVALID_PENDING_WINDOW_IN_DAYS("InvalidParameter.InvalidPendingWindowInDays"),
+    ALIAS_ALREADY_EXISTS("InvalidParameterValue.AliasAlreadyExists"),
+    INVALID_ALIAS("InvalidParameterValue.InvalidAlias"),
+    INVALID_KEY_ID("InvalidParameterValue.InvalidKeyId"),
+    INVALID_KEY_USAGE("InvalidParameterValue.InvalidKeyUsage"),
+    INVALID_TYPE("InvalidParameterValue.InvalidType"),
+    INVALID_PLAINTEXT("InvalidParameterValue.InvalidPlaintext"),
+    INVALID_CIPHERTEXT("InvalidParameterValue.InvalidCiphertext"),
+    DECRYPT_ERROR("FailedOperation.DecryptError");
+
+    private final String code;
+
+    ErrorCode(String code) {
+        this.code = code;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public static ErrorCode of(KmsError error) {
+        return switch (error) {
+            case KEY_NOT_FOUND -> CMK_NOT_FOUND;
+            case KEY_DISABLED -> CMK_DISABLED;
+            case KEY_PENDING_DELETE, KEY_PENDING_IMPORT, KEY_STATE_NOT_SUPPORTED -> CMK_STATE_NOT_SUPPORT;
+            case KEY_NOT_PENDING_DELETE -> CMK_NOT_PENDING_DELETE;
+            case KEY_USAGE_NOT_SUPPORTED, UNSUPPORTED_OPERATION -> UNSUPPORTED_OPERATION;
+            case INVALID_PENDING_WINDOW -> INVALID_PENDING_WINDOW_IN_DAYS;
+            case ALIAS_ALREADY_EXISTS -> ALIAS_ALREADY_EXISTS;
+            case ALIAS_NOT_FOUND, ACCOUNT_NOT_FOUND -> RESOURCE_NOT_FOUND;
+            case INVALID_ALIAS -> INVALID_ALIAS;
+            case INVALID_KEY_ID -> INVALID_KEY_ID;
+            case INVALID_KEY_USAGE -> INVALID_KEY_USAGE;
+            case INVALID_KEY_SPEC, INVALID_PARAMETER_VALUE -> INVALID_PARAMETER_VALUE;
+            case INVALID_TYPE -> INVALID_TYPE;
+            case INVALID_PLAINTEXT -> INVALID_PLAINTEXT;
+            case INVALID_CIPHERTEXT -> INVALID_CIPHERTEXT;
+            case DECRYPT_FAILED -> DECRYPT_ERROR;
+            case MISSING_PARAMETER -> MISSING_PARAMETER;
+            case INVALID_PARAMETER -> INVALID_PARAMETER;
+            case UNAUTHORIZED_OPERATION -> UNAUTHORIZED_OPERATION;
+        };
+    }
+}

@@ -1,0 +1,231 @@
+package org.opencmk.kms.server.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import org.opencmk.kms.events.KmsException;
+import org.opencmk.kms.server.account.Caller;
+import org.opencmk.kms.server.audit.ApiCallLog;
+import org.opencmk.kms.server.protocol.TencentActions.Action;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.BodyExtractors;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code POST /}: one Tencent Cloud API 3.0 request from bytes to answer. In order: read the body
+ * (bounded), authenticate, throttle, find the action, bind its fields, run it, wrap the result or
+ * the error in the {@code {"Response": …}} envelope (always HTTP 200: the SDKs treat any other
+ * status as a transport failure), and record the call.
+ */
+@Component
+public class TencentApiHandler {
+
+    /** The KMS API version this server speaks. */
+    public static final String API_VERSION = "2019-01-18";
+    /** Largest request body: a 4 KB plaintext in base64 with its fields fits many times over. */
+    public static final int MAX_BODY_BYTES = 64 * 1024;
+
+    private static final Logger log = LoggerFactory.getLogger(TencentApiHandler.class);
+    private static final byte[] EMPTY_OBJECT = "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private final ObjectMapper json = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.UPPER_CAMEL_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .disable(com.fasterxml.jackson.databind.SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .serializationInclusion(JsonInclude.Include.NON_NULL)
+            .build();
+
+    private final Authenticator authenticator;
+    private final TencentActions actions;
+    private final ApiCallLog callLog;
+
+    public TencentApiHandler(Authenticator authenticator, TencentActions actions, ApiCallLog callLog) {
+        this.authenticator = authenticator;
+        this.actions = actions;
+        this.callLog = callLog;
+        json.coercionConfigFor(LogicalType.Textual)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        json.coercionConfigFor(LogicalType.Integer)
+                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+    }
+
+    public Mono<ServerResponse> handle(ServerRequest request) {
+        long started = System.nanoTime();
+        String requestId = UUID.randomUUID().toString();
+        String actionName = request.headers().firstHeader("X-TC-Action");
+        Call call = new Call(requestId, actionName, started);
+        if (request.method() != HttpMethod.POST) {
+            return answer(call, failure(new ProtocolException(ErrorCode.UNSUPPORTED_OPERATION,
+                    "only POST requests with a JSON body are served")));
+        }
+        return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), MAX_BODY_BYTES)
+                .map(TencentApiHandler::bytes)
+                .defaultIfEmpty(new byte[0])
+                .flatMap(body -> dispatch(call, request, body))
+                .onErrorResume(error -> Mono.just(failure(unwrap(error))))
+                .flatMap(response -> answer(call, response));
+    }
+
+    private Mono<Map<String, Object>> dispatch(Call call, ServerRequest request, byte[] body) {
+        Caller caller = authenticator.authenticate(request.headers(), request.uri().getPath(), body);
+        call.caller = caller;
+        authenticator.throttle(caller);
+        String version = request.headers().firstHeader("X-TC-Version");
+        if (version != null && !version.equals(API_VERSION)) {
+            throw new ProtocolException(ErrorCode.NO_SUCH_VERSION, "this server speaks KMS API version " + API_VERSION);
+        }
+        Action<?> action = actions.find(call.action);
+        if (action == null) {
+            throw new ProtocolException(ErrorCode.INVALID_ACTION,
+                    call.action == null ? "the X-TC-Action header is missing" : "the action " + call.action + " does not exist");
+        }
+        Object parameters = bind(action, body);
+        call.keyId = action.keyOf(parameters);
+        return action.handle(caller, parameters).map(this::success);
+    }
+
+    private Object bind(Action<?> action, byte[] body) {
+        byte[] document = isBlank(body) ? EMPTY_OBJECT : body;
+        try {
+            Object bound = json.readValue(document, action.requestType());
+            if (bound == null) {
+                throw new ProtocolException(ErrorCode.INVALID_PARAMETER, "the request body must be a JSON object");
+            }
+            return bound;
+        } catch (UnrecognizedPropertyException e) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_PARAMETER,
+                    "the parameter " + e.getPropertyName() + " is not a parameter of " + action.name());
+        } catch (InputCoercionException e) {
+            throw new ProtocolException(ErrorCode.INVALID_PARAMETER_VALUE, "a number in the request is out of range");
+        } catch (MismatchedInputException e) {
+            String field = e.getPath().isEmpty() ? null : e.getPath().get(0).getFieldName();
+            throw new ProtocolException(ErrorCode.INVALID_PARAMETER, field == null
+                    ? "the request body must be a JSON object" : "the parameter " + field + " has the wrong type");
+        } catch (JsonProcessingException e) {
+            throw new ProtocolException(ErrorCode.INVALID_PARAMETER, "the request body is not valid JSON");
+        } catch (java.io.IOException e) {
+            throw new ProtocolException(ErrorCode.INVALID_PARAMETER, "the request body cannot be read");
+        }
+    }
+
+    private Map<String, Object> success(Object result) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> fields = new LinkedHashMap<>(json.convertValue(result, Map.class));
+        return fields;
+    }
+
+    private static Map<String, Object> failure(Throwable error) {
+        String code;
+        String message;
+        if (error instanceof ProtocolException p) {
+            code = p.code().code();
+            message = p.getMessage();
+        } else if (error instanceof KmsException k) {
+            code = ErrorCode.of(k.error()).code();
+            message = k.getMessage();
+        } else if (error instanceof DataBufferLimitException) {
+            code = ErrorCode.REQUEST_SIZE_LIMIT_EXCEEDED.code();
+            message = "the request body is larger than " + MAX_BODY_BYTES + " bytes";
+        } else {
+            log.error("Request failed unexpectedly", error);
+            code = ErrorCode.INTERNAL_ERROR.code();
+            message = "an internal error occurred";
+        }
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("Error", Map.of("Code", code, "Message", message));
+        return fields;
+    }
+
+    private Mono<ServerResponse> answer(Call call, Map<String, Object> fields) {
+        fields.put("RequestId", call.requestId);
+        Object error = fields.get("Error");
+        String outcome = error instanceof Map<?, ?> e ? String.valueOf(e.get("Code")) : "Success";
+        Caller caller = call.caller;
+        callLog.record(new ApiCallLog.ApiCall(call.requestId, call.action,
+                caller == null ? null : caller.account().value(), caller == null ? null : caller.secretId(),
+                call.keyId, outcome, (System.nanoTime() - call.started) / 1000));
+        byte[] body;
+        try {
+            body = json.writeValueAsBytes(Map.of("Response", fields));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body);
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable e = error;
+        while ((e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException
+                || e instanceof org.axonframework.commandhandling.CommandExecutionException)
+                && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    private static byte[] bytes(DataBuffer buffer) {
+        try {
+            byte[] bytes = new byte[buffer.readableByteCount()];
+            buffer.read(bytes);
+            return bytes;
+        } finally {
+            DataBufferUtils.release(buffer);
+        }
+    }
+
+    private static boolean isBlank(byte[] body) {
+        for (byte b : body) {
+            if (!Character.isWhitespace(b)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** What is known of one call as it goes, for its audit line. */
+    private static final class Call {
+        final String requestId;
+        final String action;
+        final long started;
+        volatile Caller caller;
+        volatile String keyId;
+
+        Call(String requestId, String action, long started) {
+            this.requestId = requestId;
+            this.action = action;
+            this.started = started;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package org.opencmk.kms.query.keyview;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.opencmk.kms.events.AccountId;
+import org.opencmk.kms.events.KeyId;
+import org.opencmk.kms.events.KeySpec;
+import org.opencmk.kms.events.KeyState;
+import org.opencmk.kms.events.KeyUsage;
+import org.opencmk.kms.events.KeyVersionId;
+import org.opencmk.kms.events.Origin;
+import org.opencmk.kms.events.ProtectionLevel;
+
+/**
+ * What the key view knows of one CMK: an immutable snapshot, replaced whole on every event, so
+ * readers never see half an update and need no lock.
+ *
+ * @param sequence the sequence number of the last event of this key applied
+ * @param deletionDate when the pending window ends, or null
+ * @param primaryVersion the version Encrypt uses, or null while the key has no material
+ */
+public record KeyRecord(
+        KeyId keyId,
+        AccountId account,
+        KeySpec keySpec,
+        KeyUsage keyUsage,
+        Origin origin,
+        ProtectionLevel protectionLevel,
+        String description,
+        KeyState state,
+        Instant createdAt,
+        Instant deletionDate,
+        List<KeyVersion> versions,
+        KeyVersionId primaryVersion,
+        boolean deleted,
+        long sequence) {
+
+    public KeyRecord {
+        versions = List.copyOf(versions);
+    }
+
+    public Optional<KeyVersion> version(KeyVersionId versionId) {
+        for (KeyVersion version : versions) {
+            if (version.id().equals(versionId)) {
+                return Optional.of(version);
+            }
+        }
+        return Optional.empty();
+    }
+
+    public Optional<KeyVersion> primary() {
+        return primaryVersion == null ? Optional.empty() : version(primaryVersion);
+    }
+
+    KeyRecord withState(KeyState newState, Instant newDeletionDate, long newSequence) {
+        return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, newState,
+                createdAt, newDeletionDate, versions, primaryVersion, deleted, newSequence);
+    }
+
+    KeyRecord withDescription(String newDescription, long newSequence) {
+        return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, newDescription, state,
+                createdAt, deletionDate, versions, primaryVersion, deleted, newSequence);
+    }
+
+    KeyRecord withVersion(KeyVersion version, boolean primary, long newSequence) {
+        List<KeyVersion> more = new java.util.ArrayList<>(versions);
+        more.add(version);
+        return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, state,
+                createdAt, deletionDate, more, primary ? version.id() : primaryVersion, deleted, newSequence);
+    }
+
+    KeyRecord asDeleted(long newSequence) {
+        return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, state,
+                createdAt, deletionDate, List.of(), null, true, newSequence);
+    }
+
+    KeyRecord withSequence(long newSequence) {
+        return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, state,
+                createdAt, deletionDate, versions, primaryVersion, deleted, newSequence);
+    }
+}

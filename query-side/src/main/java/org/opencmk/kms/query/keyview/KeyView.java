@@ -1,0 +1,248 @@
+package org.opencmk.kms.query.keyview;
+
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.axonframework.eventhandling.DomainEventMessage;
+import org.opencmk.kms.events.AccountId;
+import org.opencmk.kms.events.AliasCreated;
+import org.opencmk.kms.events.AliasDeleted;
+import org.opencmk.kms.events.AliasName;
+import org.opencmk.kms.events.AliasUpdated;
+import org.opencmk.kms.events.KeyCreated;
+import org.opencmk.kms.events.KeyDeleted;
+import org.opencmk.kms.events.KeyDeletionCancelled;
+import org.opencmk.kms.events.KeyDeletionScheduled;
+import org.opencmk.kms.events.KeyDescriptionUpdated;
+import org.opencmk.kms.events.KeyDisabled;
+import org.opencmk.kms.events.KeyEnabled;
+import org.opencmk.kms.events.KeyId;
+import org.opencmk.kms.events.KeyState;
+import org.opencmk.kms.events.KeyVersionCreated;
+
+/**
+ * Every CMK and alias, in memory, by account. Reads are lock-free; each write replaces one key's
+ * {@link KeyRecord} or one account's alias entry under that key's or account's lock.
+ *
+ * <p>Another account's keys are invisible: every read takes the caller's account and answers as
+ * if a key of someone else did not exist.
+ */
+public class KeyView {
+
+    /** Reads one aggregate's events from a sequence number on: how a gap is closed. */
+    @FunctionalInterface
+    public interface EventHistory {
+        Stream<? extends DomainEventMessage<?>> read(String aggregateIdentifier, long fromSequenceNumber);
+    }
+
+    /** Accepted in a KeyId field before an alias name, as AWS and CTyun spell it. */
+    private static final String ALIAS_PREFIX = "alias/";
+
+    private final Map<KeyId, KeyRecord> keys = new ConcurrentHashMap<>();
+    private final Map<AccountId, Set<KeyId>> keysByAccount = new ConcurrentHashMap<>();
+    private final Map<AccountId, AccountAliases> aliasesByAccount = new ConcurrentHashMap<>();
+    private final EventHistory history;
+    private final Consumer<KeyId> onKeyDeleted;
+
+    /**
+     * @param onKeyDeleted called once a deleted key left the view, e.g. to drop its unwrapped
+     *     material from a cache
+     */
+    public KeyView(EventHistory history, Consumer<KeyId> onKeyDeleted) {
+        this.history = history;
+        this.onKeyDeleted = onKeyDeleted;
+    }
+
+    // ---- reads -------------------------------------------------------------------------------
+
+    /** The caller's live key with this id. */
+    public Optional<KeyRecord> find(AccountId caller, KeyId keyId) {
+        KeyRecord key = keys.get(keyId);
+        if (key == null || key.deleted() || !key.account().equals(caller)) {
+            return Optional.empty();
+        }
+        return Optional.of(key);
+    }
+
+    /** The caller's live key named by a key id or by one of the caller's aliases. */
+    public Optional<KeyRecord> resolve(AccountId caller, String keyIdOrAlias) {
+        if (keyIdOrAlias == null || keyIdOrAlias.isEmpty()) {
+            return Optional.empty();
+        }
+        if (KeyId.looksLikeKeyId(keyIdOrAlias)) {
+            return find(caller, new KeyId(keyIdOrAlias.toLowerCase(Locale.ROOT)));
+        }
+        String alias = keyIdOrAlias.startsWith(ALIAS_PREFIX) ? keyIdOrAlias.substring(ALIAS_PREFIX.length()) : keyIdOrAlias;
+        AccountAliases aliases = aliasesByAccount.get(caller);
+        AliasRecord record = aliases == null ? null : aliases.byName.get(alias);
+        return record == null ? Optional.empty() : find(caller, record.keyId());
+    }
+
+    /** The caller's live keys, oldest first. */
+    public List<KeyRecord> keysOf(AccountId caller) {
+        Set<KeyId> ids = keysByAccount.getOrDefault(caller, Set.of());
+        return ids.stream()
+                .map(id -> find(caller, id))
+                .flatMap(Optional::stream)
+                .sorted(Comparator.comparing(KeyRecord::createdAt).thenComparing(k -> k.keyId().value()))
+                .toList();
+    }
+
+    /** The caller's aliases, in the order they were created. */
+    public List<AliasRecord> aliasesOf(AccountId caller) {
+        AccountAliases aliases = aliasesByAccount.get(caller);
+        if (aliases == null) {
+            return List.of();
+        }
+        return aliases.byName.values().stream().sorted(Comparator.comparingLong(AliasRecord::order)).toList();
+    }
+
+    /** The caller's aliases that name this key, in the order they were created. */
+    public List<AliasRecord> aliasesOf(AccountId caller, KeyId keyId) {
+        return aliasesOf(caller).stream().filter(alias -> alias.keyId().equals(keyId)).toList();
+    }
+
+    public Optional<AliasRecord> alias(AccountId caller, AliasName alias) {
+        AccountAliases aliases = aliasesByAccount.get(caller);
+        return Optional.ofNullable(aliases == null ? null : aliases.byName.get(alias.value()));
+    }
+
+    // ---- writes ------------------------------------------------------------------------------
+
+    /** Applies one event; events already applied are ignored, a gap is filled from history. */
+    public void apply(DomainEventMessage<?> message) {
+        Object payload = message.getPayload();
+        if (payload instanceof AliasCreated || payload instanceof AliasUpdated || payload instanceof AliasDeleted) {
+            applyAliasEvent(message);
+        } else if (KeyId.looksLikeKeyId(message.getAggregateIdentifier())) {
+            applyKeyEvent(message);
+        }
+    }
+
+    private void applyKeyEvent(DomainEventMessage<?> message) {
+        KeyId keyId = new KeyId(message.getAggregateIdentifier());
+        boolean[] deletedNow = {false};
+        KeyRecord result = keys.compute(keyId, (id, current) -> {
+            long next = current == null ? 0 : current.sequence() + 1;
+            long sequence = message.getSequenceNumber();
+            if (sequence < next) {
+                return current;
+            }
+            KeyRecord updated = current;
+            if (sequence > next) {
+                updated = fold(updated, history.read(id.value(), next));
+            } else {
+                updated = evolve(updated, message.getPayload(), sequence, message.getTimestamp());
+            }
+            deletedNow[0] = updated != null && updated.deleted() && (current == null || !current.deleted());
+            return updated;
+        });
+        if (result != null) {
+            keysByAccount.computeIfAbsent(result.account(), a -> ConcurrentHashMap.newKeySet()).add(keyId);
+        }
+        if (deletedNow[0]) {
+            onKeyDeleted.accept(keyId);
+        }
+    }
+
+    private static KeyRecord fold(KeyRecord start, Stream<? extends DomainEventMessage<?>> events) {
+        KeyRecord record = start;
+        try (events) {
+            java.util.Iterator<? extends DomainEventMessage<?>> iterator = events.iterator();
+            while (iterator.hasNext()) {
+                DomainEventMessage<?> event = iterator.next();
+                record = evolve(record, event.getPayload(), event.getSequenceNumber(), event.getTimestamp());
+            }
+        }
+        return record;
+    }
+
+    static KeyRecord evolve(KeyRecord current, Object event, long sequence, Instant timestamp) {
+        if (event instanceof KeyCreated created) {
+            return new KeyRecord(created.keyId(), created.account(), created.keySpec(), created.keyUsage(),
+                    created.origin(), created.protectionLevel(), created.description(), created.initialState(),
+                    created.createdAt(), null, List.of(), null, false, sequence);
+        }
+        if (current == null) {
+            throw new IllegalStateException("an event of key history arrived before the key's creation");
+        }
+        if (event instanceof KeyVersionCreated version) {
+            return current.withVersion(new KeyVersion(version.versionId(), version.material(), version.createdAt()),
+                    version.primary(), sequence);
+        }
+        if (event instanceof KeyDescriptionUpdated updated) {
+            return current.withDescription(updated.description(), sequence);
+        }
+        if (event instanceof KeyEnabled) {
+            return current.withState(KeyState.Enabled, null, sequence);
+        }
+        if (event instanceof KeyDisabled) {
+            return current.withState(KeyState.Disabled, null, sequence);
+        }
+        if (event instanceof KeyDeletionScheduled scheduled) {
+            return current.withState(KeyState.PendingDelete, scheduled.deletionDate(), sequence);
+        }
+        if (event instanceof KeyDeletionCancelled cancelled) {
+            return current.withState(cancelled.restoredState(), null, sequence);
+        }
+        if (event instanceof KeyDeleted) {
+            return current.asDeleted(sequence);
+        }
+        return current.withSequence(sequence); // an event this version of the view does not read
+    }
+
+    private void applyAliasEvent(DomainEventMessage<?> message) {
+        AccountId account = accountOf(message.getPayload());
+        AccountAliases aliases = aliasesByAccount.computeIfAbsent(account, a -> new AccountAliases());
+        synchronized (aliases) {
+            long sequence = message.getSequenceNumber();
+            if (sequence < aliases.nextSequence) {
+                return;
+            }
+            if (sequence > aliases.nextSequence) {
+                try (Stream<? extends DomainEventMessage<?>> missing =
+                             history.read(message.getAggregateIdentifier(), aliases.nextSequence)) {
+                    missing.forEach(event -> aliases.evolve(event.getPayload(), event.getSequenceNumber(),
+                            event.getTimestamp()));
+                }
+            } else {
+                aliases.evolve(message.getPayload(), sequence, message.getTimestamp());
+            }
+        }
+    }
+
+    private static AccountId accountOf(Object aliasEvent) {
+        if (aliasEvent instanceof AliasCreated created) {
+            return created.account();
+        }
+        if (aliasEvent instanceof AliasUpdated updated) {
+            return updated.account();
+        }
+        return ((AliasDeleted) aliasEvent).account();
+    }
+
+    /** One account's aliases; written under its own monitor, read without one. */
+    private static final class AccountAliases {
+        private final Map<String, AliasRecord> byName = new ConcurrentHashMap<>();
+        private long nextSequence;
+
+        void evolve(Object event, long sequence, Instant timestamp) {
+            if (event instanceof AliasCreated created) {
+                byName.put(created.alias().value(), new AliasRecord(created.alias(), created.keyId(), timestamp, sequence));
+            } else if (event instanceof AliasUpdated updated) {
+                byName.computeIfPresent(updated.alias().value(),
+                        (name, old) -> new AliasRecord(old.alias(), updated.keyId(), old.createdAt(), old.order()));
+            } else if (event instanceof AliasDeleted deleted) {
+                byName.remove(deleted.alias().value());
+            }
+            nextSequence = sequence + 1;
+        }
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * The key view: every live CMK and alias of every account, in memory, fed by events. It answers
+ * the management queries (DescribeKey, ListKeys, ListAliases …) and gives the cryptographic path
+ * a key's state and wrapped material without loading an aggregate or touching the database.
+ *
+ * <p>It is rebuilt from the event store on start, then fed twice: by a subscribing feed after the
+ * local unit of work commits (so a change made on this node is honoured at once), and by a
+ * tracking feed that also carries other nodes' events. Each aggregate's sequence numbers make the
+ * double feed idempotent; a gap (an event from another node arriving before one it follows) is
+ * closed by reading that aggregate's history from the event store.
+ */
+package org.opencmk.kms.query.keyview;
