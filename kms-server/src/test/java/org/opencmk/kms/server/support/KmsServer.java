@@ -1,0 +1,117 @@
+package org.opencmk.kms.server.support;
+
+import com.tencentcloudapi.common.Credential;
+import com.tencentcloudapi.common.profile.ClientProfile;
+import com.tencentcloudapi.common.profile.HttpProfile;
+import com.tencentcloudapi.kms.v20190118.KmsClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.opencmk.kms.server.KmsServerApplication;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * A real KMS server for integration tests: the application as {@code java -jar} runs it, on an
+ * embedded PostgreSQL in a data directory of the test's, on a free loopback port. Stop and start
+ * it again on the same directory to test a restart.
+ */
+public final class KmsServer implements AutoCloseable {
+
+    public static final String BOOTSTRAP_SECRET_ID = "AKIDbootstrapTestCredential000000001";
+    public static final String BOOTSTRAP_SECRET_KEY = "bootstrapTestSecretKey0000000001";
+
+    private final Path dataDir;
+    private final Map<String, String> settings;
+    private ConfigurableApplicationContext context;
+    private int port;
+
+    private KmsServer(Path dataDir, Map<String, String> settings) {
+        this.dataDir = dataDir;
+        this.settings = settings;
+    }
+
+    /** A new server on a fresh data directory; {@code settings} are extra {@code key=value} properties. */
+    public static KmsServer start(Map<String, String> settings) {
+        try {
+            KmsServer server = new KmsServer(Files.createTempDirectory("kms-it-"), settings);
+            server.start();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public synchronized void start() {
+        List<String> args = new ArrayList<>(List.of(
+                "--kms.data-dir=" + dataDir,
+                "--server.port=" + (port == 0 ? 0 : port),
+                "--kms.bootstrap.secret-id=" + BOOTSTRAP_SECRET_ID,
+                "--kms.bootstrap.secret-key=" + BOOTSTRAP_SECRET_KEY,
+                "--logging.file.name=" + logFile()));
+        settings.forEach((key, value) -> args.add("--" + key + "=" + value));
+        System.setProperty("axoniq.update-checker.disabled", "true");
+        System.setProperty("disable-axoniq-console-message", "true");
+        context = SpringApplication.run(KmsServerApplication.class, args.toArray(String[]::new));
+        port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+    }
+
+    public synchronized void stop() {
+        if (context != null) {
+            context.close();
+            context = null;
+        }
+    }
+
+    public void restart() {
+        stop();
+        start();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Path logFile() {
+        return dataDir.resolve("kms.log");
+    }
+
+    public <T> T bean(Class<T> type) {
+        return context.getBean(type);
+    }
+
+    /** The official Tencent Cloud SDK's KMS client, pointed at this server. */
+    public KmsClient client(String secretId, String secretKey) {
+        HttpProfile http = new HttpProfile();
+        http.setEndpoint("127.0.0.1:" + port);
+        http.setProtocol("http://");
+        ClientProfile profile = new ClientProfile();
+        profile.setHttpProfile(http);
+        return new KmsClient(new Credential(secretId, secretKey), "ap-guangzhou", profile);
+    }
+
+    public KmsClient adminClient() {
+        return client(BOOTSTRAP_SECRET_ID, BOOTSTRAP_SECRET_KEY);
+    }
+
+    public RawClient raw(String secretId, String secretKey) {
+        return new RawClient("127.0.0.1:" + port, secretId, secretKey);
+    }
+
+    public RawClient rawAdmin() {
+        return raw(BOOTSTRAP_SECRET_ID, BOOTSTRAP_SECRET_KEY);
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

@@ -1,0 +1,128 @@
+package org.opencmk.kms.server.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * A hand-made TC3-HMAC-SHA256 client, for what the SDKs never send: malformed bodies, wrong
+ * types, stale timestamps, bad signatures. Signs as Tencent's documentation describes, written
+ * independently of the server's verifier.
+ */
+public final class RawClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private final String host;
+    private final String secretId;
+    private final String secretKey;
+
+    RawClient(String host, String secretId, String secretKey) {
+        this.host = host;
+        this.secretId = secretId;
+        this.secretKey = secretKey;
+    }
+
+    /** The answer: HTTP status and the parsed {@code Response} object. */
+    public record Answer(int status, JsonNode response) {
+        public String errorCode() {
+            JsonNode code = response.path("Error").path("Code");
+            return code.isMissingNode() ? null : code.asText();
+        }
+    }
+
+    public Answer call(String action, String body) {
+        return call(action, body.getBytes(StandardCharsets.UTF_8), Instant.now().getEpochSecond(), secretKey, host);
+    }
+
+    /** Full control: signed with {@code signingKey} at {@code timestamp}, signing {@code signedHost}. */
+    public Answer call(String action, byte[] body, long timestamp, String signingKey, String signedHost) {
+        String contentType = "application/json; charset=utf-8";
+        String date = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC).format(Instant.ofEpochSecond(timestamp));
+        String service = "kms";
+        String canonical = "POST\n/\n\ncontent-type:" + contentType + "\nhost:" + signedHost + "\n\ncontent-type;host\n" + hex(sha256(body));
+        String scope = date + "/" + service + "/tc3_request";
+        String toSign = "TC3-HMAC-SHA256\n" + timestamp + "\n" + scope + "\n" + hex(sha256(canonical.getBytes(StandardCharsets.UTF_8)));
+        byte[] key = hmac(("TC3" + signingKey).getBytes(StandardCharsets.UTF_8), date);
+        key = hmac(key, service);
+        key = hmac(key, "tc3_request");
+        String signature = hex(hmac(key, toSign));
+        String authorization = "TC3-HMAC-SHA256 Credential=" + secretId + "/" + scope
+                + ", SignedHeaders=content-type;host, Signature=" + signature;
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + "/"))
+                .header("Content-Type", contentType)
+                .header("Authorization", authorization)
+                .header("X-TC-Timestamp", Long.toString(timestamp))
+                .header("X-TC-Version", "2019-01-18")
+                .header("X-TC-Region", "ap-guangzhou")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (action != null) {
+            request.header("X-TC-Action", action);
+        }
+        return send(request.build());
+    }
+
+    /** An unsigned request with arbitrary headers. */
+    public Answer unsigned(String action, String body, String authorization) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + "/"))
+                .header("Content-Type", "application/json")
+                .header("X-TC-Action", action)
+                .header("X-TC-Timestamp", Long.toString(Instant.now().getEpochSecond()))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return send(request.build());
+    }
+
+    public Answer get() {
+        return send(HttpRequest.newBuilder(URI.create("http://" + host + "/")).GET().build());
+    }
+
+    private static Answer send(HttpRequest request) {
+        try {
+            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            return new Answer(response.statusCode(), JSON.readTree(response.body()).path("Response"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] hmac(byte[] key, String data) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String hex(byte[] bytes) {
+        return HexFormat.of().formatHex(bytes);
+    }
+}
