@@ -127,17 +127,30 @@ public class TencentApiHandler {
         } catch (UnrecognizedPropertyException e) {
             throw new ProtocolException(ErrorCode.UNKNOWN_PARAMETER,
                     "the parameter " + e.getPropertyName() + " is not a parameter of " + action.name());
-        } catch (InputCoercionException e) {
-            throw new ProtocolException(ErrorCode.INVALID_PARAMETER_VALUE, "a number in the request is out of range");
-        } catch (MismatchedInputException e) {
-            String field = e.getPath().isEmpty() ? null : e.getPath().get(0).getFieldName();
-            throw new ProtocolException(ErrorCode.INVALID_PARAMETER, field == null
-                    ? "the request body must be a JSON object" : "the parameter " + field + " has the wrong type");
         } catch (JsonProcessingException e) {
+            if (causedBy(e, InputCoercionException.class)) {
+                throw new ProtocolException(ErrorCode.INVALID_PARAMETER_VALUE, "a number in the request is out of range");
+            }
+            if (e instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
+                throw new ProtocolException(ErrorCode.INVALID_PARAMETER,
+                        "the parameter " + mismatch.getPath().get(0).getFieldName() + " has the wrong type");
+            }
+            if (e instanceof MismatchedInputException) {
+                throw new ProtocolException(ErrorCode.INVALID_PARAMETER, "the request body must be a JSON object");
+            }
             throw new ProtocolException(ErrorCode.INVALID_PARAMETER, "the request body is not valid JSON");
         } catch (java.io.IOException e) {
             throw new ProtocolException(ErrorCode.INVALID_PARAMETER, "the request body cannot be read");
         }
+    }
+
+    private static boolean causedBy(Throwable error, Class<? extends Throwable> type) {
+        for (Throwable e = error; e != null; e = e.getCause()) {
+            if (type.isInstance(e)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Map<String, Object> success(Object result) {

@@ -29,11 +29,22 @@ public final class RawClient {
     private final String host;
     private final String secretId;
     private final String secretKey;
+    private final String version;
 
     RawClient(String host, String secretId, String secretKey) {
+        this(host, secretId, secretKey, "2019-01-18");
+    }
+
+    private RawClient(String host, String secretId, String secretKey, String version) {
         this.host = host;
         this.secretId = secretId;
         this.secretKey = secretKey;
+        this.version = version;
+    }
+
+    /** The same client, sending another {@code X-TC-Version}. */
+    public RawClient withVersion(String otherVersion) {
+        return new RawClient(host, secretId, secretKey, otherVersion);
     }
 
     /** The answer: HTTP status and the parsed {@code Response} object. */
@@ -66,7 +77,7 @@ public final class RawClient {
                 .header("Content-Type", contentType)
                 .header("Authorization", authorization)
                 .header("X-TC-Timestamp", Long.toString(timestamp))
-                .header("X-TC-Version", "2019-01-18")
+                .header("X-TC-Version", version)
                 .header("X-TC-Region", "ap-guangzhou")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (action != null) {

@@ -1,0 +1,134 @@
+package org.opencmk.kms.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.opencmk.kms.server.support.Sdk.assertError;
+import static org.opencmk.kms.server.support.Sdk.b64;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.tencentcloudapi.kms.v20190118.KmsClient;
+import com.tencentcloudapi.kms.v20190118.models.CreateKeyRequest;
+import com.tencentcloudapi.kms.v20190118.models.DescribeKeyRequest;
+import com.tencentcloudapi.kms.v20190118.models.ListKeysRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.opencmk.kms.server.support.Accounts;
+import org.opencmk.kms.server.support.KmsServer;
+import org.opencmk.kms.server.support.RawClient;
+import org.opencmk.kms.server.support.SharedKmsServer;
+
+/** TC3-HMAC-SHA256 authentication and the wall between accounts. */
+class AuthenticationAndIsolationIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static KmsServer server;
+
+    @BeforeAll
+    static void server() {
+        server = SharedKmsServer.get();
+    }
+
+    @Test
+    void aWrongSecretKeyFailsTheSignature() {
+        KmsClient wrong = server.client(KmsServer.BOOTSTRAP_SECRET_ID, "not-the-secret-key-at-all-000000");
+        assertError("AuthFailure.SignatureFailure", () -> wrong.ListKeys(new ListKeysRequest()));
+    }
+
+    @Test
+    void anUnknownSecretIdIsNotFound() {
+        KmsClient unknown = server.client("AKIDnoSuchCredential00000000000000000", "whatever-secret-key-00000000000");
+        assertError("AuthFailure.SecretIdNotFound", () -> unknown.ListKeys(new ListKeysRequest()));
+    }
+
+    @Test
+    void aTimestampMoreThanFiveMinutesOffHasExpired() {
+        RawClient raw = server.rawAdmin();
+        long sixMinutesAgo = Instant.now().getEpochSecond() - 360;
+        var answer = raw.call("ListKeys", "{}".getBytes(StandardCharsets.UTF_8), sixMinutesAgo,
+                KmsServer.BOOTSTRAP_SECRET_KEY, "127.0.0.1:" + server.port());
+        assertThat(answer.errorCode()).isEqualTo("AuthFailure.SignatureExpire");
+        long sixMinutesAhead = Instant.now().getEpochSecond() + 360;
+        assertThat(raw.call("ListKeys", "{}".getBytes(StandardCharsets.UTF_8), sixMinutesAhead,
+                KmsServer.BOOTSTRAP_SECRET_KEY, "127.0.0.1:" + server.port()).errorCode()).isEqualTo("AuthFailure.SignatureExpire");
+        long fourMinutesAgo = Instant.now().getEpochSecond() - 240;
+        assertThat(raw.call("ListKeys", "{}".getBytes(StandardCharsets.UTF_8), fourMinutesAgo,
+                KmsServer.BOOTSTRAP_SECRET_KEY, "127.0.0.1:" + server.port()).errorCode()).isNull();
+    }
+
+    @Test
+    void aSignatureOverTheHostWithoutItsPortIsAcceptedAsTheNodeSdkSendsIt() {
+        var answer = server.rawAdmin().call("ListKeys", "{}".getBytes(StandardCharsets.UTF_8),
+                Instant.now().getEpochSecond(), KmsServer.BOOTSTRAP_SECRET_KEY, "127.0.0.1");
+        assertThat(answer.errorCode()).isNull();
+        assertThat(answer.status()).isEqualTo(200);
+    }
+
+    @Test
+    void aTamperedBodyFailsTheSignature() {
+        // signed over one body, sent with another: the raw client signs what it sends, so sign by hand
+        RawClient raw = server.rawAdmin();
+        var good = raw.call("ListKeys", "{}");
+        assertThat(good.errorCode()).isNull();
+        var missing = raw.unsigned("ListKeys", "{}", null);
+        assertThat(missing.errorCode()).isEqualTo("AuthFailure.InvalidAuthorization");
+        var garbage = raw.unsigned("ListKeys", "{}", "Basic dXNlcjpwYXNz");
+        assertThat(garbage.errorCode()).isEqualTo("AuthFailure.InvalidAuthorization");
+        String forged = "TC3-HMAC-SHA256 Credential=" + KmsServer.BOOTSTRAP_SECRET_ID + "/"
+                + java.time.LocalDate.now(java.time.ZoneOffset.UTC) + "/kms/tc3_request, SignedHeaders=content-type;host, Signature="
+                + "0".repeat(64);
+        assertThat(raw.unsigned("ListKeys", "{}", forged).errorCode()).isEqualTo("AuthFailure.SignatureFailure");
+    }
+
+    @Test
+    void anotherAccountsKeysAreInvisibleAndUntouchable() throws Exception {
+        Accounts alice = Accounts.create(server, "alice");
+        Accounts bob = Accounts.create(server, "bob");
+        CreateKeyRequest create = new CreateKeyRequest();
+        create.setAlias("alice-key");
+        String aliceKey = alice.sdk().CreateKey(create).getKeyId();
+        String blob = JSON.readTree(alice.sdk().call("Encrypt", "{\"KeyId\":\"" + aliceKey + "\",\"Plaintext\":\"" + b64("alice") + "\"}"))
+                .path("Response").path("CiphertextBlob").asText();
+
+        KmsClient b = bob.sdk();
+        DescribeKeyRequest describe = new DescribeKeyRequest();
+        describe.setKeyId(aliceKey);
+        assertError("ResourceUnavailable.CmkNotFound", () -> b.DescribeKey(describe));
+        describe.setKeyId("alice-key");
+        assertError("ResourceUnavailable.CmkNotFound", () -> b.DescribeKey(describe));
+        assertError("ResourceUnavailable.CmkNotFound", () -> b.call("Encrypt", "{\"KeyId\":\"" + aliceKey + "\",\"Plaintext\":\"" + b64("x") + "\"}"));
+        assertError("ResourceUnavailable.CmkNotFound", () -> b.call("Decrypt", "{\"CiphertextBlob\":\"" + blob + "\"}"));
+        assertError("ResourceUnavailable.CmkNotFound", () -> b.call("DisableKey", "{\"KeyId\":\"" + aliceKey + "\"}"));
+        assertError("ResourceUnavailable.CmkNotFound", () -> b.call("ScheduleKeyDeletion", "{\"KeyId\":\"" + aliceKey + "\",\"PendingWindowInDays\":7}"));
+        assertError("ResourceUnavailable.CmkNotFound", () -> b.call("UpdateKeyDescription", "{\"KeyId\":\"" + aliceKey + "\",\"Description\":\"x\"}"));
+        assertError("ResourceUnavailable.CmkNotFound", () -> b.call("CreateAlias", "{\"Alias\":\"stolen\",\"KeyId\":\"" + aliceKey + "\"}"));
+        assertError("ResourceUnavailable.CmkNotFound", () -> b.call("ListAliasesByKeyId", "{\"KeyId\":\"" + aliceKey + "\"}"));
+        assertError("ResourceUnavailable.CmkNotFound", () -> b.call("GenerateDataKey", "{\"KeyId\":\"" + aliceKey + "\",\"KeySpec\":\"AES_256\"}"));
+        assertError("ResourceUnavailable.CmkNotFound", () -> b.call("ReEncrypt", "{\"CiphertextBlob\":\"" + blob + "\"}"));
+        assertThat(b.ListKeys(new ListKeysRequest()).getTotalCount()).isZero();
+        assertThat(JSON.readTree(b.call("ListAliases", "{}")).path("Response").path("TotalCount").asInt()).isZero();
+
+        DescribeKeyRequest own = new DescribeKeyRequest();
+        own.setKeyId(aliceKey);
+        assertThat(alice.sdk().DescribeKey(own).getKeyMetadata().getKeyState()).as("bob changed nothing").isEqualTo("Enabled");
+        assertThat(alice.sdk().DescribeKey(own).getKeyMetadata().getCreatorUin()).isEqualTo(alice.accountId());
+    }
+
+    @Test
+    void onlyTheAdministrativeCredentialManagesAccounts() throws Exception {
+        Accounts carol = Accounts.create(server, "carol");
+        assertError("UnauthorizedOperation", () -> carol.sdk().call("CreateAccount", "{\"Name\":\"mallory\"}"));
+        assertError("UnauthorizedOperation", () -> carol.sdk().call("CreateCredential", "{\"AccountId\":" + carol.accountId() + "}"));
+
+        var second = JSON.readTree(server.adminClient().call("CreateCredential", "{\"AccountId\":" + carol.accountId() + "}")).path("Response");
+        assertThat(second.path("AccountId").asLong()).isEqualTo(carol.accountId());
+        KmsClient carolAgain = server.client(second.path("SecretId").asText(), second.path("SecretKey").asText());
+        String keyId = carol.sdk().CreateKey(new CreateKeyRequest()).getKeyId();
+        DescribeKeyRequest describe = new DescribeKeyRequest();
+        describe.setKeyId(keyId);
+        assertThat(carolAgain.DescribeKey(describe).getKeyMetadata().getKeyId()).as("both credentials act for one account").isEqualTo(keyId);
+
+        assertError("ResourceNotFound", () -> server.adminClient().call("CreateCredential", "{\"AccountId\":999}"));
+        assertError("MissingParameter", () -> server.adminClient().call("CreateAccount", "{}"));
+    }
+}
