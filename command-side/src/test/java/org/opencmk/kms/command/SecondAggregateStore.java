@@ -61,7 +61,7 @@ public final class SecondAggregateStore<A> implements AutoCloseable {
 
     /** Every event of the aggregate, given or appended by the test, oldest first. */
     public List<Object> events(String aggregateIdentifier) {
-        return storage.readEvents(aggregateIdentifier).asStream().map(Message::getPayload).toList();
+        return storage.readEvents(aggregateIdentifier).asStream().<Object>map(Message::getPayload).toList();
     }
 
     @Override
