@@ -111,7 +111,7 @@ class KeyDeletionSagaTest {
     }
 
     @Test
-    void keysDeletionEndsTheSaga() {
+    void keysDeletionEndsTheSaga() throws Exception {
         fixture.givenCurrentTime(SCHEDULED_AT)
                 .andThenAPublished(SCHEDULED)
                 .andThenTimeAdvancesTo(DELETION_DATE)
