@@ -3,6 +3,7 @@ package org.opencmk.kms.command.lifecycle;
 import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 import static org.axonframework.modelling.command.AggregateLifecycle.markDeleted;
 
+import java.time.Instant;
 import org.axonframework.commandhandling.CommandHandler;
 import org.axonframework.eventsourcing.EventSourcingHandler;
 import org.axonframework.modelling.command.AggregateIdentifier;
@@ -42,6 +43,7 @@ public class Cmk {
     private AccountId account;
     private KeyState state;
     private KeyState stateBeforeDeletion;
+    private Instant deletionDate;
 
     protected Cmk() {
         // for Axon
@@ -113,13 +115,15 @@ public class Cmk {
     }
 
     /**
-     * Deletes the key for good if it is still pending deletion. A deadline that fires after a
-     * cancellation it raced with changes nothing.
+     * Deletes the key for good if it is still pending deletion for the date the deadline was set
+     * for, and that date has come. A deadline that fires after a cancellation it raced with, even
+     * one followed by a new schedule, changes nothing.
      *
      * @return whether the key was deleted now
      */
     boolean delete(DeleteKey command) {
-        if (state != KeyState.PendingDelete) {
+        if (state != KeyState.PendingDelete || !command.deletionDate().equals(deletionDate)
+                || command.requestedAt().isBefore(deletionDate)) {
             return false;
         }
         apply(new KeyDeleted(keyId, command.requestedAt()));
@@ -180,12 +184,14 @@ public class Cmk {
     void on(KeyDeletionScheduled event) {
         stateBeforeDeletion = state;
         state = KeyState.PendingDelete;
+        deletionDate = event.deletionDate();
     }
 
     @EventSourcingHandler
     void on(KeyDeletionCancelled event) {
         state = event.restoredState();
         stateBeforeDeletion = null;
+        deletionDate = null;
     }
 
     @EventSourcingHandler

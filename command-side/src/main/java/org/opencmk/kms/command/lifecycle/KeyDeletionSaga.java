@@ -2,6 +2,7 @@ package org.opencmk.kms.command.lifecycle;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import java.time.Clock;
+import java.time.Instant;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.deadline.DeadlineManager;
 import org.axonframework.deadline.annotation.DeadlineHandler;
@@ -27,12 +28,14 @@ public class KeyDeletionSaga {
     private static final String KEY_ID = "keyId";
 
     private KeyId keyId;
+    private Instant deletionDate;
     private String deadlineId;
 
     @StartSaga
     @SagaEventHandler(associationProperty = KEY_ID)
     void on(KeyDeletionScheduled event, DeadlineManager deadlineManager) {
         keyId = event.keyId();
+        deletionDate = event.deletionDate();
         deadlineId = deadlineManager.schedule(event.deletionDate(), PENDING_WINDOW_ENDED, event.keyId());
     }
 
@@ -51,6 +54,6 @@ public class KeyDeletionSaga {
     @DeadlineHandler(deadlineName = PENDING_WINDOW_ENDED)
     void onPendingWindowEnded(KeyId key, CommandGateway commandGateway, Clock clock) {
         // sendAndWait: a failure propagates, so the persistent deadline is retried
-        commandGateway.sendAndWait(new DeleteKey(key, clock.instant()));
+        commandGateway.sendAndWait(new DeleteKey(key, deletionDate, clock.instant()));
     }
 }

@@ -6,8 +6,10 @@ import static org.axonframework.test.matchers.Matchers.andNoMore;
 import static org.axonframework.test.matchers.Matchers.exactSequenceOf;
 import static org.axonframework.test.matchers.Matchers.matches;
 import static org.axonframework.test.matchers.Matchers.payloadsMatching;
+import static org.hamcrest.Matchers.containsString;
 import static org.opencmk.kms.command.Refusals.refusedWith;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.stream.Stream;
@@ -84,7 +86,7 @@ class CmkTest {
     private static final int LONGEST_WINDOW_DAYS = 30;
     private static final Instant DELETION_DATE = NOW.plus(Duration.ofDays(SHORTEST_WINDOW_DAYS));
 
-    private static final byte[] PLAINTEXT = "salary table".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private static final byte[] PLAINTEXT = "salary table".getBytes(StandardCharsets.UTF_8);
     private static final byte[] NO_CONTEXT = new byte[0];
 
     private AggregateTestFixture<Cmk> fixture;
@@ -364,7 +366,7 @@ class CmkTest {
                 new AliasCreated(OWNER, HR, KEY_ID));
 
         fixture.given(historyIn(KeyState.PendingDelete))
-                .when(new DeleteKey(KEY_ID, DELETION_DATE))
+                .when(new DeleteKey(KEY_ID, DELETION_DATE, DELETION_DATE))
                 .expectSuccessfulHandlerExecution()
                 // the registry deletes in alias order
                 .expectEvents(new KeyDeleted(KEY_ID, DELETION_DATE),
@@ -380,7 +382,7 @@ class CmkTest {
     @Test
     void endOfThePendingWindowDeletesAKeyWithoutAliases() {
         fixture.given(historyIn(KeyState.PendingDelete))
-                .when(new DeleteKey(KEY_ID, DELETION_DATE))
+                .when(new DeleteKey(KEY_ID, DELETION_DATE, DELETION_DATE))
                 .expectEvents(new KeyDeleted(KEY_ID, DELETION_DATE))
                 .expectMarkedDeleted();
     }
@@ -388,7 +390,7 @@ class CmkTest {
     @Test
     void deletedKeysMaterialCanNeverBeUsedAgain() {
         fixture.given(historyIn(KeyState.PendingDelete))
-                .when(new DeleteKey(KEY_ID, DELETION_DATE))
+                .when(new DeleteKey(KEY_ID, DELETION_DATE, DELETION_DATE))
                 .expectSuccessfulHandlerExecution();
 
         assertThat(keyEncryptionKeys.find(KEY_ID)).isEmpty();
@@ -401,7 +403,7 @@ class CmkTest {
     void endOfAPendingWindowThatWasCancelledChangesNothing() {
         fixture.given(historyIn(KeyState.PendingDelete))
                 .andGiven(new KeyDeletionCancelled(KEY_ID, KeyState.Enabled))
-                .when(new DeleteKey(KEY_ID, DELETION_DATE))
+                .when(new DeleteKey(KEY_ID, DELETION_DATE, DELETION_DATE))
                 .expectSuccessfulHandlerExecution()
                 .expectNoEvents()
                 .expectNotMarkedDeleted();
@@ -410,10 +412,32 @@ class CmkTest {
     }
 
     @Test
+    void aDeadlineOfACancelledScheduleCannotDeleteAKeyScheduledAgainForLater() {
+        Instant later = DELETION_DATE.plus(Duration.ofDays(LONGEST_WINDOW_DAYS));
+        fixture.given(historyIn(KeyState.PendingDelete))
+                .andGiven(new KeyDeletionCancelled(KEY_ID, KeyState.Enabled),
+                        new KeyDeletionScheduled(KEY_ID, LONGEST_WINDOW_DAYS, later))
+                .when(new DeleteKey(KEY_ID, DELETION_DATE, DELETION_DATE))
+                .expectSuccessfulHandlerExecution()
+                .expectNoEvents()
+                .expectNotMarkedDeleted();
+
+        assertThat(keyEncryptionKeys.find(KEY_ID)).isPresent();
+    }
+
+    @Test
+    void aDeadlineThatFiresEarlyDeletesNothing() {
+        fixture.given(historyIn(KeyState.PendingDelete))
+                .when(new DeleteKey(KEY_ID, DELETION_DATE, DELETION_DATE.minusSeconds(1)))
+                .expectSuccessfulHandlerExecution()
+                .expectNoEvents();
+    }
+
+    @Test
     void deleteKeyDeliveredTwiceFindsTheWorkDone() {
         fixture.given(historyIn(KeyState.PendingDelete))
                 .andGiven(new KeyDeleted(KEY_ID, DELETION_DATE))
-                .when(new DeleteKey(KEY_ID, DELETION_DATE))
+                .when(new DeleteKey(KEY_ID, DELETION_DATE, DELETION_DATE))
                 .expectSuccessfulHandlerExecution()
                 .expectNoEvents();
     }
@@ -442,7 +466,7 @@ class CmkTest {
         fixture.givenNoPriorActivity()
                 .when(new EnableKey(NEVER_CREATED_KEY_ID, OWNER))
                 .expectException(refusedWith(KmsError.KEY_NOT_FOUND))
-                .expectExceptionMessage(org.hamcrest.Matchers.containsString(NEVER_CREATED_KEY_ID.value()))
+                .expectExceptionMessage(containsString(NEVER_CREATED_KEY_ID.value()))
                 .expectNoEvents();
     }
 

@@ -59,7 +59,7 @@ class KeyDeletionSagaTest {
                 .andThenAPublished(SCHEDULED)
                 .whenTimeAdvancesTo(DELETION_DATE)
                 .expectTriggeredDeadlines(KEY_ID)
-                .expectDispatchedCommands(new DeleteKey(KEY_ID, WHEN_THE_DEADLINE_FIRES));
+                .expectDispatchedCommands(new DeleteKey(KEY_ID, DELETION_DATE, WHEN_THE_DEADLINE_FIRES));
     }
 
     @Test
