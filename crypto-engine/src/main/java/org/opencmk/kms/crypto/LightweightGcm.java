@@ -15,16 +15,20 @@ import org.bouncycastle.crypto.params.KeyParameter;
 /**
  * GCM over a BouncyCastle block cipher through its lightweight API, for ciphers the JDK lacks.
  * The lightweight API avoids the provider lookup and lets us zero BouncyCastle's copy of the key.
- * A new GCM instance per call: cheap next to SM4 itself, and no thread keeps key state afterwards.
+ *
+ * <p>One GCM instance per thread, re-initialised on every call: a new instance would rebuild its
+ * 4 KB multiplication table from the key each time, which cost 5–6 µs a call (most of an SM4
+ * encryption of 4 KB, and 4× the cipher at 32 B; bench/ CryptoEngineBenchmark). As with
+ * {@link JdkGcm}, a thread keeps the last key's schedule until its next call.
  */
 final class LightweightGcm implements GcmMode {
 
     private static final int TAG_BITS = TAG_LENGTH * 8;
 
-    private final Supplier<BlockCipher> engines;
+    private final ThreadLocal<GCMModeCipher> ciphers;
 
     LightweightGcm(Supplier<BlockCipher> engines) {
-        this.engines = engines;
+        this.ciphers = ThreadLocal.withInitial(() -> GCMBlockCipher.newInstance(engines.get()));
     }
 
     @Override
@@ -60,7 +64,7 @@ final class LightweightGcm implements GcmMode {
     private GCMModeCipher start(boolean encrypt, KeyParameter key, byte[] buffer, int headerLength,
             byte[] associatedDataTail) {
         byte[] nonce = Arrays.copyOfRange(buffer, headerLength - NONCE_LENGTH, headerLength);
-        GCMModeCipher gcm = GCMBlockCipher.newInstance(engines.get());
+        GCMModeCipher gcm = ciphers.get();
         gcm.init(encrypt, new AEADParameters(key, TAG_BITS, nonce));
         gcm.processAADBytes(buffer, 0, headerLength);
         gcm.processAADBytes(associatedDataTail, 0, associatedDataTail.length);

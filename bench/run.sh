@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The benchmark, in one command: builds the server and the bench, starts the server itself on its
+# embedded defaults (loopback only, bounded durations), prints a table and, last, one JSON line.
+#   bench/run.sh            full run (about 10 minutes on 2 cores)
+#   bench/run.sh --quick    short smoke run
+#   bench/run.sh --skip-jmh without the crypto-engine JMH part
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v wrk >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+./mvnw -q -B -DskipTests package >&2
+exec java -cp "bench/target/bench.jar:bench/target/lib/*" org.opencmk.kms.bench.BenchRunner "$@"
