@@ -2,7 +2,14 @@ package org.opencmk.kms.server.config;
 
 import java.time.Clock;
 import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.common.jdbc.ConnectionProvider;
+import org.axonframework.common.jdbc.PersistenceExceptionResolver;
 import org.axonframework.config.ConfigurerModule;
+import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
+import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
+import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
+import org.axonframework.serialization.Serializer;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.axonframework.eventhandling.TrackingEventProcessorConfiguration;
 import org.axonframework.eventhandling.tokenstore.inmemory.InMemoryTokenStore;
 import org.axonframework.eventsourcing.eventstore.EventStore;
@@ -25,6 +32,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 @Configuration(proxyBeanMethods = false)
 public class AxonConfiguration {
 
+    static final int EVENT_BATCH_SIZE = 1000;
+
     @Bean
     public TransactionManager axonTransactionManager(PlatformTransactionManager transactionManager) {
         return new SpringTransactionManager(transactionManager);
@@ -34,6 +43,30 @@ public class AxonConfiguration {
     @Bean
     public SagaSqlSchema sagaSqlSchema() {
         return new PostgresSagaSqlSchema();
+    }
+
+    /**
+     * Axon's JDBC event store as its auto-configuration builds it, but reading 1,000 events a
+     * query instead of 100: the key view is rebuilt from the whole store on every start.
+     */
+    @Bean
+    public EventStorageEngine eventStorageEngine(Serializer defaultSerializer,
+                                                 PersistenceExceptionResolver persistenceExceptionResolver,
+                                                 @Qualifier("eventSerializer") Serializer eventSerializer,
+                                                 org.axonframework.config.Configuration configuration,
+                                                 ConnectionProvider connectionProvider,
+                                                 TransactionManager transactionManager) {
+        return JdbcEventStorageEngine.builder()
+                .snapshotSerializer(defaultSerializer)
+                .upcasterChain(configuration.upcasterChain())
+                .persistenceExceptionResolver(persistenceExceptionResolver)
+                .eventSerializer(eventSerializer)
+                .snapshotFilter(configuration.snapshotFilter())
+                .connectionProvider(connectionProvider)
+                .transactionManager(transactionManager)
+                .schema(EventSchema.builder().build())
+                .batchSize(EVENT_BATCH_SIZE)
+                .build();
     }
 
     @Bean
@@ -48,7 +81,7 @@ public class AxonConfiguration {
     }
 
     @Bean
-    public KeyViewLoader keyViewLoader(KeyView keyView, org.axonframework.eventsourcing.eventstore.EventStorageEngine engine) {
+    public KeyViewLoader keyViewLoader(KeyView keyView, EventStorageEngine engine) {
         return new KeyViewLoader(keyView, engine);
     }
 
