@@ -46,14 +46,23 @@ public final class KmsServer implements AutoCloseable {
         }
     }
 
+    /** Settings that mean "leave this one out" rather than a value. */
+    public static final String UNSET = "<unset>";
+
     public synchronized void start() {
         List<String> args = new ArrayList<>(List.of(
                 "--kms.data-dir=" + dataDir,
                 "--server.port=" + (port == 0 ? 0 : port),
-                "--kms.bootstrap.secret-id=" + BOOTSTRAP_SECRET_ID,
-                "--kms.bootstrap.secret-key=" + BOOTSTRAP_SECRET_KEY,
                 "--logging.file.name=" + logFile()));
-        settings.forEach((key, value) -> args.add("--" + key + "=" + value));
+        if (!UNSET.equals(settings.get("kms.bootstrap.secret-id"))) {
+            args.add("--kms.bootstrap.secret-id=" + BOOTSTRAP_SECRET_ID);
+            args.add("--kms.bootstrap.secret-key=" + BOOTSTRAP_SECRET_KEY);
+        }
+        settings.forEach((key, value) -> {
+            if (!UNSET.equals(value)) {
+                args.add("--" + key + "=" + value);
+            }
+        });
         System.setProperty("axoniq.update-checker.disabled", "true");
         System.setProperty("disable-axoniq-console-message", "true");
         context = SpringApplication.run(KmsServerApplication.class, args.toArray(String[]::new));
