@@ -9,7 +9,9 @@ import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.VerboseMode;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
@@ -38,7 +40,9 @@ public final class CryptoEngineBench {
             options.warmupIterations(1).warmupTime(TimeValue.seconds(1))
                     .measurementIterations(2).measurementTime(TimeValue.seconds(1));
         }
-        Collection<RunResult> results = new Runner(options.build()).run();
+        // JMH's progress goes to stderr: stdout is the runner's table and JSON line only
+        Collection<RunResult> results = new Runner(options.build(),
+                OutputFormatFactory.createFormatInstance(System.err, VerboseMode.NORMAL)).run();
 
         Map<String, Double> engineOps = new TreeMap<>();
         Map<String, Double> bareOps = new TreeMap<>();

@@ -112,12 +112,16 @@ public class KeyLifecycleService {
         return forAll(account, keyIdsOrAliases, keyId -> new DisableKey(keyId, account));
     }
 
-    /** @return the deletion date */
-    public CompletableFuture<Instant> scheduleDeletion(AccountId account, String keyIdOrAlias, int pendingWindowInDays) {
+    /** A key scheduled for deletion, and when its pending window ends. */
+    public record ScheduledDeletion(KeyId keyId, Instant deletionDate) {
+    }
+
+    public CompletableFuture<ScheduledDeletion> scheduleDeletion(AccountId account, String keyIdOrAlias,
+                                                                 int pendingWindowInDays) {
         KeyId keyId = find(account, keyIdOrAlias).keyId();
         Instant deletionDate = clock.instant().plus(properties.dayLength().multipliedBy(Math.max(0, pendingWindowInDays)));
         return commands.send(new ScheduleKeyDeletion(keyId, account, pendingWindowInDays, deletionDate))
-                .thenApply(done -> deletionDate);
+                .thenApply(done -> new ScheduledDeletion(keyId, deletionDate));
     }
 
     public CompletableFuture<KeyId> cancelDeletion(AccountId account, String keyIdOrAlias) {

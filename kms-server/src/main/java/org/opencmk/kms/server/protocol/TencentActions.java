@@ -247,7 +247,7 @@ public class TencentActions {
         AccountId account = caller.account();
         Stream<KeyRecord> matching = userKeys(caller, r.role()).stream()
                 .filter(k -> state == 0 || k.state() == KeyState.values()[state - 1])
-                .filter(k -> origin.equals("ALL") || KeyMetadata.of(k, null).origin().equals(origin))
+                .filter(k -> origin.equals("ALL") || k.origin().name().equals(origin))
                 .filter(k -> usage.equals("ALL") || k.keyUsage().name().equals(usage))
                 .filter(k -> search.isEmpty() || view.aliasesOf(account, k.keyId()).stream()
                         .anyMatch(a -> a.alias().value().contains(search)));
@@ -274,8 +274,8 @@ public class TencentActions {
         long days = Fields.required(r.pendingWindowInDays(), "PendingWindowInDays");
         int window = days < Integer.MIN_VALUE || days > Integer.MAX_VALUE ? -1 : (int) days;
         return Mono.fromFuture(keys.scheduleDeletion(caller.account(), Fields.required(r.keyId(), "KeyId"), window))
-                .zipWith(Mono.fromCallable(() -> keys.find(caller.account(), r.keyId())))
-                .map(t -> new ScheduleKeyDeletionResponse(t.getT1().getEpochSecond(), t.getT2().keyId().value()));
+                .map(scheduled -> new ScheduleKeyDeletionResponse(scheduled.deletionDate().getEpochSecond(),
+                        scheduled.keyId().value()));
     }
 
     private Mono<?> cancelKeyDeletion(Caller caller, KeyIdRequest r) {
