@@ -115,6 +115,19 @@ class AuthenticationAndIsolationIT {
     }
 
     @Test
+    void aCredentialMovedToAnotherAccountInTheDatabaseNoLongerWorks() throws Exception {
+        Accounts victim = Accounts.create(server, "victim");
+        Accounts intruder = Accounts.create(server, "intruder");
+        var jdbc = server.bean(org.springframework.jdbc.core.JdbcTemplate.class);
+        // a credential not yet used on this node, re-pointed by someone with write access to the table
+        var spare = JSON.readTree(server.adminClient().call("CreateCredential", "{\"AccountId\":" + intruder.accountId() + "}"))
+                .path("Response");
+        jdbc.update("UPDATE kms_credential SET account_id = ? WHERE secret_id = ?", victim.accountId(), spare.path("SecretId").asText());
+        KmsClient moved = server.client(spare.path("SecretId").asText(), spare.path("SecretKey").asText());
+        assertError("AuthFailure.SecretIdNotFound", () -> moved.ListKeys(new ListKeysRequest()));
+    }
+
+    @Test
     void onlyTheAdministrativeCredentialManagesAccounts() throws Exception {
         Accounts carol = Accounts.create(server, "carol");
         assertError("UnauthorizedOperation", () -> carol.sdk().call("CreateAccount", "{\"Name\":\"mallory\"}"));

@@ -1,15 +1,21 @@
 package org.opencmk.kms.server.account;
 
 import java.nio.charset.StandardCharsets;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.opencmk.kms.crypto.SecretBytes;
+import org.opencmk.kms.crypto.keystore.KeyMaterialUnavailableException;
 import org.opencmk.kms.crypto.keystore.Keystore;
 import org.opencmk.kms.events.AccountId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -26,6 +32,9 @@ public class Credentials {
     private static final int SECRET_KEY_LENGTH = 32;
     private static final Pattern SECRET_ID_FORMAT = Pattern.compile("[A-Za-z0-9]{8,64}");
     private static final Pattern SECRET_KEY_FORMAT = Pattern.compile("[\\x21-\\x7e]{16,128}");
+    private static final int UNKNOWN_CACHE_SIZE = 10_000;
+    /** How long a SecretId created on another node may be refused here. */
+    private static final Duration UNKNOWN_CACHE_TIME = Duration.ofSeconds(5);
     private static final char[] ALPHABET =
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
 
@@ -37,10 +46,20 @@ public class Credentials {
         }
     }
 
+    private static final Logger log = LoggerFactory.getLogger(Credentials.class);
+
     private final JdbcTemplate jdbc;
     private final Keystore keystore;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
+    /**
+     * SecretIds just looked up in vain: requests are authenticated before they are throttled, so
+     * a flood of made-up SecretIds must not become a flood of database queries.
+     */
+    private final Cache<String, Boolean> recentlyUnknown = Caffeine.newBuilder()
+            .maximumSize(UNKNOWN_CACHE_SIZE)
+            .expireAfterWrite(UNKNOWN_CACHE_TIME)
+            .build();
 
     public Credentials(JdbcTemplate jdbc, Keystore keystore) {
         this.jdbc = jdbc;
@@ -56,12 +75,26 @@ public class Credentials {
         if (cached != null) {
             return Optional.of(cached);
         }
-        List<Loaded> rows = jdbc.query(
-                "SELECT account_id, wrapped_secret_key, admin FROM kms_credential WHERE secret_id = ?",
-                (rs, n) -> load(secretId, new AccountId(rs.getLong(1)), rs.getBytes(2), rs.getBoolean(3)),
-                secretId);
-        rows.forEach(row -> loaded.putIfAbsent(secretId, row));
-        return rows.stream().findFirst().map(row -> loaded.get(secretId));
+        if (recentlyUnknown.getIfPresent(secretId) != null) {
+            return Optional.empty();
+        }
+        List<Loaded> rows;
+        try {
+            rows = jdbc.query(
+                    "SELECT account_id, wrapped_secret_key, admin FROM kms_credential WHERE secret_id = ?",
+                    (rs, n) -> load(secretId, new AccountId(rs.getLong(1)), rs.getBytes(2), rs.getBoolean(3)),
+                    secretId);
+        } catch (KeyMaterialUnavailableException altered) {
+            log.warn("The credential {} cannot be unwrapped: its row was altered, or the root key is not the one "
+                    + "it was stored under; requests with it are refused", secretId);
+            rows = List.of();
+        }
+        if (rows.isEmpty()) {
+            recentlyUnknown.put(secretId, Boolean.TRUE);
+            return Optional.empty();
+        }
+        loaded.putIfAbsent(secretId, rows.get(0));
+        return Optional.of(loaded.get(secretId));
     }
 
     /** Creates a credential with a fresh SecretId and SecretKey. */
@@ -86,10 +119,11 @@ public class Credentials {
         }
         byte[] wrapped;
         try (SecretBytes secret = SecretBytes.takeOwnership(secretKey.getBytes(StandardCharsets.US_ASCII))) {
-            wrapped = keystore.wrapSecret(purpose(secretId), secret);
+            wrapped = keystore.wrapSecret(purpose(secretId, account, admin), secret);
         }
         jdbc.update("INSERT INTO kms_credential (secret_id, account_id, wrapped_secret_key, admin) VALUES (?, ?, ?, ?)",
                 secretId, account.value(), wrapped, admin);
+        recentlyUnknown.invalidate(secretId);
     }
 
     /** Whether the stored SecretKey of {@code secretId} is {@code secretKey}. */
@@ -100,7 +134,7 @@ public class Credentials {
     }
 
     private Loaded load(String secretId, AccountId account, byte[] wrapped, boolean admin) {
-        try (SecretBytes secretKey = keystore.unwrapSecret(purpose(secretId), wrapped)) {
+        try (SecretBytes secretKey = keystore.unwrapSecret(purpose(secretId, account, admin), wrapped)) {
             byte[] raw = secretKey.insecureBytes();
             byte[] tc3 = new byte[3 + raw.length];
             tc3[0] = 'T';
@@ -111,8 +145,12 @@ public class Credentials {
         }
     }
 
-    private static String purpose(String secretId) {
-        return "credential:" + secretId;
+    /**
+     * What a wrapped SecretKey is bound to: a row whose account or admin flag was changed in the
+     * database no longer unwraps, so write access to the table cannot move a credential.
+     */
+    private static String purpose(String secretId, AccountId account, boolean admin) {
+        return "credential:" + secretId + ":" + account + (admin ? ":admin" : ":user");
     }
 
     private String randomText(int length) {
