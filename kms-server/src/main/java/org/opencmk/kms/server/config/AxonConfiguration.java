@@ -1,9 +1,13 @@
 package org.opencmk.kms.server.config;
 
 import java.time.Clock;
+import java.time.Duration;
+import org.axonframework.eventhandling.EventBusSpanFactory;
+import org.axonframework.eventsourcing.eventstore.EmbeddedEventStore;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.common.jdbc.ConnectionProvider;
 import org.axonframework.common.jdbc.PersistenceExceptionResolver;
+import org.axonframework.eventsourcing.eventstore.jdbc.JdbcSQLErrorCodesResolver;
 import org.axonframework.config.ConfigurerModule;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
@@ -33,6 +37,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 public class AxonConfiguration {
 
     static final int EVENT_BATCH_SIZE = 1000;
+    static final Duration OTHER_NODES_POLL = Duration.ofMillis(250);
 
     @Bean
     public TransactionManager axonTransactionManager(PlatformTransactionManager transactionManager) {
@@ -66,6 +71,28 @@ public class AxonConfiguration {
                 .transactionManager(transactionManager)
                 .schema(EventSchema.builder().build())
                 .batchSize(EVENT_BATCH_SIZE)
+                .build();
+    }
+
+    /** Tells a duplicate event (a concurrent change of the same aggregate) from other SQL errors. */
+    @Bean
+    public PersistenceExceptionResolver persistenceExceptionResolver() {
+        return new JdbcSQLErrorCodesResolver();
+    }
+
+    /**
+     * Axon's embedded event store as its auto-configuration builds it, polling the database for
+     * other nodes' events every 250 ms instead of every second, so that a change made on one node
+     * reaches every other node's key view well within the second DESIGN.md allows.
+     */
+    @Qualifier("eventStore")
+    @Bean(name = "eventBus")
+    public EmbeddedEventStore eventStore(EventStorageEngine storageEngine, org.axonframework.config.Configuration configuration) {
+        return EmbeddedEventStore.builder()
+                .storageEngine(storageEngine)
+                .messageMonitor(configuration.messageMonitor(EventStore.class, "eventStore"))
+                .spanFactory(configuration.getComponent(EventBusSpanFactory.class))
+                .fetchDelay(OTHER_NODES_POLL.toMillis())
                 .build();
     }
 

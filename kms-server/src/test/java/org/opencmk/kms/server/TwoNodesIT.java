@@ -1,0 +1,87 @@
+package org.opencmk.kms.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.opencmk.kms.server.support.Sdk.b64;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.tencentcloudapi.common.exception.TencentCloudSDKException;
+import com.tencentcloudapi.kms.v20190118.KmsClient;
+import com.tencentcloudapi.kms.v20190118.models.CreateKeyRequest;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.opencmk.kms.server.support.KmsServer;
+
+/**
+ * Two server nodes on one PostgreSQL (DESIGN.md "Storage and scale-out"): a key made on one is
+ * usable on the other, and a management change on one is honoured by the other within a second.
+ */
+class TwoNodesIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration PROPAGATION = Duration.ofSeconds(1);
+
+    @Test
+    void aChangeOnOneNodeIsHonouredByTheOtherWithinASecond() throws Exception {
+        byte[] rootKey = new byte[32];
+        new java.security.SecureRandom().nextBytes(rootKey);
+        try (EmbeddedPostgres database = EmbeddedPostgres.builder().start()) {
+            Map<String, String> shared = Map.of(
+                    "kms.root-key", Base64.getEncoder().encodeToString(rootKey),
+                    "kms.db.url", database.getJdbcUrl("postgres", "postgres"),
+                    "kms.db.user", "postgres",
+                    "kms.db.password", "");
+            try (KmsServer first = KmsServer.start(shared); KmsServer second = KmsServer.start(shared)) {
+                KmsClient one = first.adminClient();
+                KmsClient two = second.adminClient();
+                String keyId = one.CreateKey(new CreateKeyRequest()).getKeyId();
+                String blob = awaitEncrypt(two, keyId);
+                assertThat(JSON.readTree(one.call("Decrypt", "{\"CiphertextBlob\":\"" + blob + "\"}"))
+                        .path("Response").path("KeyId").asText()).isEqualTo(keyId);
+
+                one.call("DisableKey", "{\"KeyId\":\"" + keyId + "\"}");
+                Instant disabled = Instant.now();
+                String code = null;
+                while (Duration.between(disabled, Instant.now()).compareTo(PROPAGATION) < 0 && code == null) {
+                    code = errorOf(() -> two.call("Encrypt", encrypt(keyId)));
+                    Thread.sleep(20);
+                }
+                assertThat(code).as("the other node refuses within " + PROPAGATION).isEqualTo("ResourceUnavailable.CmkDisabled");
+            }
+        }
+    }
+
+    private static String awaitEncrypt(KmsClient client, String keyId) throws Exception {
+        Instant giveUp = Instant.now().plus(PROPAGATION);
+        while (true) {
+            try {
+                return JSON.readTree(client.call("Encrypt", encrypt(keyId))).path("Response").path("CiphertextBlob").asText();
+            } catch (TencentCloudSDKException notYet) {
+                if (Instant.now().isAfter(giveUp)) {
+                    throw notYet;
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    private static String encrypt(String keyId) {
+        return "{\"KeyId\":\"" + keyId + "\",\"Plaintext\":\"" + b64("two nodes") + "\"}";
+    }
+
+    private interface Call {
+        Object run() throws Exception;
+    }
+
+    private static String errorOf(Call call) throws Exception {
+        try {
+            call.run();
+            return null;
+        } catch (TencentCloudSDKException e) {
+            return e.getErrorCode();
+        }
+    }
+}
