@@ -133,6 +133,13 @@ class KeyLifecycleIT {
         enableBoth.setKeyIds(new String[] {first, second});
         kms.EnableKeys(enableBoth);
         assertThat(describe(second).getKeyState()).isEqualTo("Enabled");
+        String pending = createKey();
+        schedule(pending, 7);
+        DisableKeysRequest withPending = new DisableKeysRequest();
+        withPending.setKeyIds(new String[] {first, pending});
+        assertError("ResourceUnavailable.CmkStateNotSupport", () -> kms.DisableKeys(withPending));
+        assertThat(describe(first).getKeyState()).as("a batch naming a key pending deletion changes nothing").isEqualTo("Enabled");
+
         EnableKeysRequest tooMany = new EnableKeysRequest();
         tooMany.setKeyIds(java.util.Collections.nCopies(101, first).toArray(String[]::new));
         assertError("InvalidParameterValue", () -> kms.EnableKeys(tooMany));

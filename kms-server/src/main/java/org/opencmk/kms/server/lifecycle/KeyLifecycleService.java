@@ -17,6 +17,7 @@ import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.AliasName;
 import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.events.KeySpec;
+import org.opencmk.kms.events.KeyState;
 import org.opencmk.kms.events.KeyUsage;
 import org.opencmk.kms.events.KmsError;
 import org.opencmk.kms.events.KmsException;
@@ -129,10 +130,21 @@ public class KeyLifecycleService {
         return commands.send(new CancelKeyDeletion(keyId, account)).thenApply(done -> keyId);
     }
 
+    /**
+     * Sends one command per key, after checking every key exists and can be enabled or disabled:
+     * a batch that names an unknown key, or one pending deletion or import, changes nothing.
+     */
     private CompletableFuture<Void> forAll(AccountId account, List<String> keyIdsOrAliases,
                                            java.util.function.Function<KeyId, Object> command) {
         requireBatch(keyIdsOrAliases);
-        List<KeyId> keyIds = keyIdsOrAliases.stream().map(name -> find(account, name).keyId()).distinct().toList();
+        List<KeyRecord> keys = keyIdsOrAliases.stream().map(name -> find(account, name)).toList();
+        for (KeyRecord key : keys) {
+            if (key.state() != KeyState.Enabled && key.state() != KeyState.Disabled) {
+                throw new KmsException(KmsError.KEY_STATE_NOT_SUPPORTED,
+                        "the key " + key.keyId() + " is " + key.state() + "; the batch changed nothing");
+            }
+        }
+        List<KeyId> keyIds = keys.stream().map(KeyRecord::keyId).distinct().toList();
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (KeyId keyId : keyIds) {
             chain = chain.thenCompose(done -> commands.send(command.apply(keyId)));
