@@ -23,6 +23,7 @@ class TwoNodesIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration PROPAGATION = Duration.ofSeconds(1);
+    private static final int ALIASES = 24;
 
     @Test
     void aChangeOnOneNodeIsHonouredByTheOtherWithinASecond() throws Exception {
@@ -50,6 +51,25 @@ class TwoNodesIT {
                     Thread.sleep(20);
                 }
                 assertThat(code).as("the other node refuses within " + PROPAGATION).isEqualTo("ResourceUnavailable.CmkDisabled");
+
+                // both nodes change one account's alias registry at once: conflicts are retried, none is lost
+                one.call("EnableKey", "{\"KeyId\":\"" + keyId + "\"}");
+                var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+                var outcomes = new java.util.ArrayList<java.util.concurrent.Future<String>>();
+                for (int i = 0; i < ALIASES; i++) {
+                    KmsClient node = i % 2 == 0 ? one : two;
+                    String body = "{\"Alias\":\"race-" + i + "\",\"KeyId\":\"" + keyId + "\"}";
+                    outcomes.add(pool.submit(() -> errorOf(() -> node.call("CreateAlias", body))));
+                }
+                for (var outcome : outcomes) {
+                    assertThat(outcome.get()).as("every alias is created").isNull();
+                }
+                pool.shutdown();
+                Thread.sleep(PROPAGATION.toMillis());
+                for (KmsClient node : java.util.List.of(one, two)) {
+                    assertThat(JSON.readTree(node.call("ListAliasesByKeyId", "{\"KeyId\":\"" + keyId + "\",\"Limit\":100}"))
+                            .path("Response").path("TotalCount").asInt()).as("every node sees every alias").isEqualTo(ALIASES);
+                }
             }
         }
     }

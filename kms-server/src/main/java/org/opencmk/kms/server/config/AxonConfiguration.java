@@ -1,13 +1,20 @@
 package org.opencmk.kms.server.config;
 
 import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.axonframework.commandhandling.CommandBus;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.axonframework.commandhandling.gateway.DefaultCommandGateway;
+import org.axonframework.commandhandling.gateway.ExponentialBackOffIntervalRetryScheduler;
+import org.axonframework.modelling.command.AggregateStreamCreationException;
+import org.axonframework.modelling.command.ConcurrencyException;
 import java.time.Duration;
 import org.axonframework.eventhandling.EventBusSpanFactory;
 import org.axonframework.eventsourcing.eventstore.EmbeddedEventStore;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.common.jdbc.ConnectionProvider;
 import org.axonframework.common.jdbc.PersistenceExceptionResolver;
-import org.axonframework.eventsourcing.eventstore.jdbc.JdbcSQLErrorCodesResolver;
 import org.axonframework.config.ConfigurerModule;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
@@ -38,6 +45,9 @@ public class AxonConfiguration {
 
     static final int EVENT_BATCH_SIZE = 1000;
     static final Duration OTHER_NODES_POLL = Duration.ofMillis(250);
+    static final Duration CONFLICT_BACKOFF = Duration.ofMillis(5);
+    static final int CONFLICT_RETRIES = 8;
+    private static final String UNIQUE_VIOLATION = "23505";
 
     @Bean
     public TransactionManager axonTransactionManager(PlatformTransactionManager transactionManager) {
@@ -74,10 +84,22 @@ public class AxonConfiguration {
                 .build();
     }
 
-    /** Tells a duplicate event (a concurrent change of the same aggregate) from other SQL errors. */
+    /**
+     * Tells a duplicate event (a concurrent change of the same aggregate) from other SQL errors.
+     * Axon's {@code JdbcSQLErrorCodesResolver} waits for an {@code SQLIntegrityConstraintViolationException},
+     * which the PostgreSQL driver never throws: every conflict would be a permanent failure.
+     * PostgreSQL says {@code unique_violation}, SQLState 23505, anywhere in the cause chain.
+     */
     @Bean
     public PersistenceExceptionResolver persistenceExceptionResolver() {
-        return new JdbcSQLErrorCodesResolver();
+        return exception -> {
+            for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
+                if (cause instanceof java.sql.SQLException sql && UNIQUE_VIOLATION.equals(sql.getSQLState())) {
+                    return true;
+                }
+            }
+            return false;
+        };
     }
 
     /**
@@ -94,6 +116,36 @@ public class AxonConfiguration {
                 .spanFactory(configuration.getComponent(EventBusSpanFactory.class))
                 .fetchDelay(OTHER_NODES_POLL.toMillis())
                 .build();
+    }
+
+    /**
+     * Commands that lost an optimistic-concurrency race (two nodes changing one aggregate, or
+     * creating one account's alias registry, at once) are dispatched again, with exponential
+     * backoff; every other failure, the domain's refusals above all, is answered at once.
+     */
+    @Bean
+    public CommandGateway commandGateway(CommandBus commandBus) {
+        ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "command-retry");
+            thread.setDaemon(true);
+            return thread;
+        });
+        return DefaultCommandGateway.builder()
+                .commandBus(commandBus)
+                .retryScheduler(ExponentialBackOffIntervalRetryScheduler.builder()
+                        .retryExecutor(retries)
+                        .backoffFactor(CONFLICT_BACKOFF.toMillis())
+                        .maxRetryCount(CONFLICT_RETRIES)
+                        .nonTransientFailurePredicate(failure -> !isConcurrencyConflict(failure))
+                        .build())
+                .build();
+    }
+
+    /** A conflict and the SQL error beneath it; the retry scheduler tests a failure and each cause. */
+    private static boolean isConcurrencyConflict(Throwable failure) {
+        return failure instanceof ConcurrencyException
+                || failure instanceof AggregateStreamCreationException
+                || failure instanceof java.sql.SQLException;
     }
 
     @Bean
