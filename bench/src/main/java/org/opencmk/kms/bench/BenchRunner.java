@@ -62,6 +62,10 @@ public final class BenchRunner {
             hotPath(client, new Wrk(dataDir), duration);
             eventStore(server, client, new Wrk(dataDir), duration, quick);
         }
+        // kept when a step failed: the server logs in it say why
+        try (var files = Files.walk(dataDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
         if (!skipJmh) {
             figures.putAll(CryptoEngineBench.run(quick));
             table.add(String.format(Locale.ROOT, "%-34s %12s", "crypto engine overhead at 4 KB", ""));

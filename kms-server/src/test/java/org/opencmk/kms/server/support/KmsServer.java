@@ -119,8 +119,14 @@ public final class KmsServer implements AutoCloseable {
         return raw(BOOTSTRAP_SECRET_ID, BOOTSTRAP_SECRET_KEY);
     }
 
+    /** Stops the server and deletes its data directory (an embedded PostgreSQL's worth of files). */
     @Override
     public void close() {
         stop();
+        try (var files = Files.walk(dataDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
