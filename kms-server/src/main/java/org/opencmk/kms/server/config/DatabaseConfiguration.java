@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -30,6 +31,9 @@ public class DatabaseConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(DatabaseConfiguration.class);
     private static final Duration STALE_SERVER_STOP_TIMEOUT = Duration.ofSeconds(10);
+    /** The embedded PostgreSQL superuser's password, in the data directory. */
+    static final String PASSWORD_FILE = "postgres-password";
+    private static final String SUPERUSER = "postgres";
 
     @Bean(destroyMethod = "close")
     public Database database(KmsProperties properties) {
@@ -60,19 +64,71 @@ public class DatabaseConfiguration {
 
         static Database embedded(Path dataDir) {
             Path pgData = dataDir.resolve("postgres");
+            Path passwordFile = dataDir.resolve(PASSWORD_FILE);
             try {
                 Files.createDirectories(pgData);
                 stopStaleServer(pgData);
-                EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+                boolean secured = Files.exists(passwordFile);
+                String password = secured ? Files.readString(passwordFile).trim() : newPassword();
+                EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                         .setDataDirectory(pgData)
                         .setCleanDataDirectory(false)
-                        .start();
+                        // zonky starts PostgreSQL for throwaway test data: fsync off (-F) and
+                        // asynchronous commit. A KMS must never lose an acknowledged key, so both
+                        // go back to PostgreSQL's durable defaults (a later -c wins over -F).
+                        .setServerConfig("fsync", "on")
+                        .setServerConfig("synchronous_commit", "on")
+                        .setServerConfig("full_page_writes", "on");
+                if (secured) {
+                    builder.setConnectConfig("password", password);
+                }
+                EmbeddedPostgres postgres = builder.start();
+                if (!secured) {
+                    requirePassword(postgres, pgData, password);
+                    writePrivately(passwordFile, password);
+                }
                 log.info("Embedded PostgreSQL started on 127.0.0.1:{} with its data in {}", postgres.getPort(), pgData);
                 HikariConfig config = poolConfig(postgres.getJdbcUrl("postgres", "postgres"));
+                config.setUsername(SUPERUSER);
+                config.setPassword(password);
                 return new Database(new HikariDataSource(config), postgres);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + pgData, e);
+            } catch (IOException | java.sql.SQLException e) {
+                throw new IllegalStateException("cannot start the embedded PostgreSQL in " + pgData, e);
             }
+        }
+
+        /**
+         * zonky initialises PostgreSQL with "trust" authentication: any local user could connect
+         * and alter keys' state or delete their key-encryption keys. On first start the superuser
+         * gets a random password (kept next to the data, 0600) and every connection must give it.
+         */
+        private static void requirePassword(EmbeddedPostgres postgres, Path pgData, String password)
+                throws IOException, java.sql.SQLException {
+            try (var connection = postgres.getPostgresDatabase().getConnection();
+                 var statement = connection.createStatement()) {
+                statement.execute("SET password_encryption = 'scram-sha-256'");
+                statement.execute("ALTER USER " + SUPERUSER + " PASSWORD '" + password + "'");
+                Files.writeString(pgData.resolve("pg_hba.conf"), """
+                        # Written by the KMS: password (SCRAM) authentication only.
+                        local all all scram-sha-256
+                        host all all 127.0.0.1/32 scram-sha-256
+                        host all all ::1/128 scram-sha-256
+                        """);
+                statement.execute("SELECT pg_reload_conf()");
+            }
+        }
+
+        private static String newPassword() {
+            byte[] random = new byte[24];
+            new java.security.SecureRandom().nextBytes(random);
+            return java.util.HexFormat.of().formatHex(random);
+        }
+
+        private static void writePrivately(Path file, String text) throws IOException {
+            Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(temp, text);
+            Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         }
 
         private static HikariConfig poolConfig(String url) {
