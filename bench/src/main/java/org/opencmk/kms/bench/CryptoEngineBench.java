@@ -48,7 +48,7 @@ public final class CryptoEngineBench {
         Map<String, Double> bareOps = new TreeMap<>();
         for (RunResult result : results) {
             String label = result.getParams().getBenchmark();
-            String method = label.substring(label.lastIndexOf('.') + 1);
+            String method = result.getParams().getParam("variant");
             String prefix = "crypto_" + result.getParams().getParam("algorithm").toLowerCase(Locale.ROOT) + "_"
                     + result.getParams().getParam("size");
             double score = result.getPrimaryResult().getScore();
