@@ -13,8 +13,9 @@ import java.util.regex.Pattern;
 /** The KMS as users run it: {@code java -jar kms-server.jar} on its embedded defaults, in a child process. */
 final class ServerProcess implements AutoCloseable {
 
-    static final String SECRET_ID = "AKIDbenchmarkBenchmarkBenchmark0001";
-    static final String SECRET_KEY = "benchmarkSecretKeyBenchmark00001";
+    /** A fresh bootstrap credential for every run: the benchmark's server is thrown away after it. */
+    static final String SECRET_ID = "AKIDbench" + randomHex(12);
+    static final String SECRET_KEY = randomHex(16);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final Pattern REBUILT = Pattern.compile("Key view rebuilt from (\\d+) events in (\\d+) ms");
 
@@ -82,6 +83,12 @@ final class ServerProcess implements AutoCloseable {
             }
         }
         process = null;
+    }
+
+    private static String randomHex(int bytes) {
+        byte[] random = new byte[bytes];
+        new java.security.SecureRandom().nextBytes(random);
+        return java.util.HexFormat.of().formatHex(random);
     }
 
     private Path log() {
