@@ -180,10 +180,6 @@ public class TencentActions {
         return name == null ? null : actions.get(name);
     }
 
-    public List<String> names() {
-        return List.copyOf(actions.keySet());
-    }
-
     private <R> void add(String name, Class<R> type, BiFunction<Caller, R, Mono<?>> handler, Function<R, String> keyOf) {
         actions.put(name, new Action<>(name, type, handler, keyOf));
     }
@@ -196,8 +192,8 @@ public class TencentActions {
         }
         KeyUsage usage = keyUsage(r.keyUsage());
         KeySpec spec = keySpec(r.keySpec());
-        int type = r.type() == null ? TYPE_KMS : r.type().intValue();
-        if (r.type() != null && (r.type() != TYPE_KMS && r.type() != TYPE_EXTERNAL)) {
+        long type = r.type() == null ? TYPE_KMS : r.type();
+        if (type != TYPE_KMS && type != TYPE_EXTERNAL) {
             throw new ProtocolException(ErrorCode.INVALID_TYPE, "Type must be 1 (KMS material) or 2 (EXTERNAL)");
         }
         Origin origin = type == TYPE_EXTERNAL ? Origin.EXTERNAL : Origin.TENCENT_KMS;
@@ -220,18 +216,14 @@ public class TencentActions {
     }
 
     private Mono<?> listKeys(Caller caller, ListKeysRequest r) {
-        int offset = Fields.inRange(r.offset(), 0, 0, Integer.MAX_VALUE, "Offset");
-        int limit = Fields.inRange(r.limit(), DEFAULT_LIMIT, 0, MAX_LIMIT, "Limit");
         List<KeyRecord> all = userKeys(caller, r.role());
-        List<KeyIdOnly> page = all.stream().skip(offset).limit(limit).map(k -> new KeyIdOnly(k.keyId().value())).toList();
+        List<KeyIdOnly> page = page(all, r.offset(), r.limit()).stream().map(k -> new KeyIdOnly(k.keyId().value())).toList();
         return Mono.just(new ListKeysResponse(page, all.size()));
     }
 
     private Mono<?> listKeyDetail(Caller caller, ListKeyDetailRequest r) {
-        int offset = Fields.inRange(r.offset(), 0, 0, Integer.MAX_VALUE, "Offset");
-        int limit = Fields.inRange(r.limit(), DEFAULT_LIMIT, 0, MAX_LIMIT, "Limit");
         int orderType = Fields.inRange(r.orderType(), 0, 0, 1, "OrderType");
-        int state = Fields.inRange(r.keyState(), 0, 0, 4, "KeyState");
+        KeyState state = keyStateFilter(r.keyState());
         if (r.tagFilters() != null && !r.tagFilters().isEmpty()) {
             throw new ProtocolException(ErrorCode.UNSUPPORTED_OPERATION, "tags are not supported");
         }
@@ -246,15 +238,33 @@ public class TencentActions {
         String search = r.searchKeyAlias() == null ? "" : r.searchKeyAlias();
         AccountId account = caller.account();
         Stream<KeyRecord> matching = userKeys(caller, r.role()).stream()
-                .filter(k -> state == 0 || k.state() == KeyState.values()[state - 1])
+                .filter(k -> state == null || k.state() == state)
                 .filter(k -> origin.equals("ALL") || k.origin().name().equals(origin))
                 .filter(k -> usage.equals("ALL") || k.keyUsage().name().equals(usage))
                 .filter(k -> search.isEmpty() || view.aliasesOf(account, k.keyId()).stream()
                         .anyMatch(a -> a.alias().value().contains(search)));
         Comparator<KeyRecord> byCreation = Comparator.comparing(KeyRecord::createdAt).thenComparing(k -> k.keyId().value());
         List<KeyRecord> all = matching.sorted(orderType == 0 ? byCreation.reversed() : byCreation).toList();
-        List<KeyMetadata> page = all.stream().skip(offset).limit(limit).map(k -> metadata(account, k)).toList();
+        List<KeyMetadata> page = page(all, r.offset(), r.limit()).stream().map(k -> metadata(account, k)).toList();
         return Mono.just(new ListKeyDetailResponse(page, all.size()));
+    }
+
+    /** ListKeyDetail's KeyState filter: 0 all (null here), 1 Enabled, 2 Disabled, 3 PendingDelete, 4 PendingImport. */
+    private static KeyState keyStateFilter(Long value) {
+        return switch (Fields.inRange(value, 0, 0, 4, "KeyState")) {
+            case 1 -> KeyState.Enabled;
+            case 2 -> KeyState.Disabled;
+            case 3 -> KeyState.PendingDelete;
+            case 4 -> KeyState.PendingImport;
+            default -> null;
+        };
+    }
+
+    /** One page of a listing: Offset (default 0) and Limit (default 10, at most 200) as Tencent has them. */
+    private static <T> List<T> page(List<T> all, Long offsetField, Long limitField) {
+        int offset = Fields.inRange(offsetField, 0, 0, Integer.MAX_VALUE, "Offset");
+        int limit = Fields.inRange(limitField, DEFAULT_LIMIT, 0, MAX_LIMIT, "Limit");
+        return all.stream().skip(offset).limit(limit).toList();
     }
 
     /** Role 0 (the default) lists keys the user created; role 1, keys of cloud products: none here. */
@@ -296,17 +306,16 @@ public class TencentActions {
     }
 
     private Mono<?> listAliases(Caller caller, ListAliasesRequest r) {
-        return Mono.just(page(aliases.list(caller.account()), r.offset(), r.limit()));
+        return Mono.just(aliasPage(aliases.list(caller.account()), r.offset(), r.limit()));
     }
 
     private Mono<?> listAliasesByKeyId(Caller caller, ListAliasesByKeyIdRequest r) {
-        return Mono.just(page(aliases.listOfKey(caller.account(), Fields.required(r.keyId(), "KeyId")), r.offset(), r.limit()));
+        return Mono.just(aliasPage(aliases.listOfKey(caller.account(), Fields.required(r.keyId(), "KeyId")),
+                r.offset(), r.limit()));
     }
 
-    private static ListAliasesResponse page(List<AliasRecord> all, Long offsetField, Long limitField) {
-        int offset = Fields.inRange(offsetField, 0, 0, Integer.MAX_VALUE, "Offset");
-        int limit = Fields.inRange(limitField, DEFAULT_LIMIT, 0, MAX_LIMIT, "Limit");
-        return new ListAliasesResponse(all.stream().skip(offset).limit(limit).map(TencentActions::alias).toList(), all.size());
+    private static ListAliasesResponse aliasPage(List<AliasRecord> all, Long offset, Long limit) {
+        return new ListAliasesResponse(page(all, offset, limit).stream().map(TencentActions::alias).toList(), all.size());
     }
 
     private static AliasResponse alias(AliasRecord a) {
