@@ -59,6 +59,7 @@ class SymmetricCryptographyIT {
 
         EncryptResponse encrypted = kms.Encrypt(encrypt(keyId, b64(CERTIFICATE), null));
         assertThat(encrypted.getKeyId()).isEqualTo(keyId);
+        assertThat(encrypted.getRequestId()).as("the envelope's RequestId beside the fields").hasSize(36);
         assertThat(encrypted.getCiphertextBlob()).isNotBlank().doesNotContain(b64(CERTIFICATE));
 
         DecryptRequest decrypt = new DecryptRequest();

@@ -1,6 +1,7 @@
 package org.opencmk.kms.server.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
@@ -14,8 +15,6 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import org.opencmk.kms.events.KmsException;
@@ -87,18 +86,19 @@ public class TencentApiHandler {
         String actionName = request.headers().firstHeader("X-TC-Action");
         Call call = new Call(requestId, actionName, started);
         if (request.method() != HttpMethod.POST) {
-            return answer(call, failure(new ProtocolException(ErrorCode.UNSUPPORTED_OPERATION,
+            return answer(call, refusal(call, new ProtocolException(ErrorCode.UNSUPPORTED_OPERATION,
                     "only POST requests with a JSON body are served")));
         }
         return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), MAX_BODY_BYTES)
                 .map(TencentApiHandler::bytes)
                 .defaultIfEmpty(new byte[0])
                 .flatMap(body -> dispatch(call, request, body))
-                .onErrorResume(error -> Mono.just(failure(unwrap(error))))
+                .<Object>map(result -> new Answer(result, call.requestId))
+                .onErrorResume(error -> Mono.just(refusal(call, unwrap(error))))
                 .flatMap(response -> answer(call, response));
     }
 
-    private Mono<Map<String, Object>> dispatch(Call call, ServerRequest request, byte[] body) {
+    private Mono<?> dispatch(Call call, ServerRequest request, byte[] body) {
         Caller caller = authenticator.authenticate(request.headers(), request.uri().getPath(), body);
         call.caller = caller;
         authenticator.throttle(caller);
@@ -113,7 +113,7 @@ public class TencentApiHandler {
         }
         Object parameters = bind(action, body);
         call.keyId = action.keyOf(parameters);
-        return action.handle(caller, parameters).map(this::success);
+        return action.handle(caller, parameters);
     }
 
     private Object bind(Action<?> action, byte[] body) {
@@ -153,13 +153,21 @@ public class TencentApiHandler {
         return false;
     }
 
-    private Map<String, Object> success(Object result) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> fields = new LinkedHashMap<>(json.convertValue(result, Map.class));
-        return fields;
+    /** {@code {"Response": …}}: the answer's fields, or its error, and the request id. */
+    private record Envelope(Object response) {
     }
 
-    private static Map<String, Object> failure(Throwable error) {
+    /** A success: the action's result fields, written in place, then {@code RequestId}. */
+    private record Answer(@JsonUnwrapped Object result, String requestId) {
+    }
+
+    private record Refusal(ErrorDetail error, String requestId) {
+    }
+
+    private record ErrorDetail(String code, String message) {
+    }
+
+    private static Refusal refusal(Call call, Throwable error) {
         String code;
         String message;
         if (error instanceof ProtocolException p) {
@@ -176,22 +184,19 @@ public class TencentApiHandler {
             code = ErrorCode.INTERNAL_ERROR.code();
             message = "an internal error occurred";
         }
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("Error", Map.of("Code", code, "Message", message));
-        return fields;
+        return new Refusal(new ErrorDetail(code, message), call.requestId);
     }
 
-    private Mono<ServerResponse> answer(Call call, Map<String, Object> fields) {
-        fields.put("RequestId", call.requestId);
-        Object error = fields.get("Error");
-        String outcome = error instanceof Map<?, ?> e ? String.valueOf(e.get("Code")) : "Success";
+    /** Records the call and writes the envelope in one pass (the hot path serialises once). */
+    private Mono<ServerResponse> answer(Call call, Object response) {
+        String outcome = response instanceof Refusal refusal ? refusal.error().code() : "Success";
         Caller caller = call.caller;
         callLog.record(new ApiCallLog.ApiCall(call.requestId, call.action,
                 caller == null ? null : caller.account().value(), caller == null ? null : caller.secretId(),
                 call.keyId, outcome, (System.nanoTime() - call.started) / 1000));
         byte[] body;
         try {
-            body = json.writeValueAsBytes(Map.of("Response", fields));
+            body = json.writeValueAsBytes(new Envelope(response));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
