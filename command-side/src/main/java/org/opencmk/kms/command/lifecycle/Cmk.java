@@ -7,7 +7,6 @@ import java.time.Instant;
 import org.axonframework.commandhandling.CommandHandler;
 import org.axonframework.eventsourcing.EventSourcingHandler;
 import org.axonframework.modelling.command.AggregateIdentifier;
-import org.axonframework.modelling.command.AggregateNotFoundException;
 import org.axonframework.modelling.command.Repository;
 import org.axonframework.spring.stereotype.Aggregate;
 import org.opencmk.kms.events.AccountId;
@@ -132,14 +131,11 @@ public class Cmk {
 
     /**
      * Loads the key for a handler that works on more than this aggregate, refusing anyone but
-     * its owner as if the key did not exist.
+     * its owner as if the key did not exist. A key that never existed or was deleted fails in the
+     * repository; {@link KeyNotFoundTranslation} answers that for every command alike.
      */
     public static void requireOwned(Repository<Cmk> keys, KeyId keyId, AccountId caller) {
-        try {
-            keys.load(keyId.toString()).execute(cmk -> cmk.requireOwner(caller));
-        } catch (AggregateNotFoundException deletedOrNeverExisted) {
-            throw notFound(keyId);
-        }
+        keys.load(keyId.toString()).execute(cmk -> cmk.requireOwner(caller));
     }
 
     /** Refuses, as if the key did not exist, anyone but its owner. */

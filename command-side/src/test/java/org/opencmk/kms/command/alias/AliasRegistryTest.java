@@ -6,6 +6,7 @@ import static org.opencmk.kms.command.Refusals.refusedWith;
 import java.time.Instant;
 import org.axonframework.commandhandling.AnnotationCommandHandlerAdapter;
 import org.axonframework.commandhandling.SimpleCommandBus;
+import org.opencmk.kms.command.lifecycle.KeyNotFoundTranslation;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.commandhandling.gateway.DefaultCommandGateway;
 import org.axonframework.test.aggregate.AggregateTestFixture;
@@ -65,6 +66,7 @@ class AliasRegistryTest {
 
         fixture = new AggregateTestFixture<>(AliasRegistry.class);
         fixture.registerAnnotatedCommandHandler(new AliasCommandHandler(keys.repository(), fixture.getRepository()));
+        fixture.registerCommandHandlerInterceptor(new KeyNotFoundTranslation());
     }
 
     @AfterEach
@@ -203,6 +205,7 @@ class AliasRegistryTest {
     void sameAliasNameInTwoAccountsIsAllowed() {
         try (SecondAggregateStore<AliasRegistry> registries = new SecondAggregateStore<>(AliasRegistry.class)) {
             SimpleCommandBus commandBus = SimpleCommandBus.builder().build();
+            commandBus.registerHandlerInterceptor(new KeyNotFoundTranslation());
             new AnnotationCommandHandlerAdapter<>(new AliasCommandHandler(keys.repository(), registries.repository()))
                     .subscribe(commandBus);
             CommandGateway commands = DefaultCommandGateway.builder().commandBus(commandBus).build();
