@@ -150,8 +150,7 @@ public class Cmk {
     }
 
     static KmsException notFound(KeyId keyId) {
-        return new KmsException(KmsError.KEY_NOT_FOUND,
-                keyId == null ? "the key does not exist" : "the key " + keyId + " does not exist");
+        return KmsException.keyNotFound(keyId);
     }
 
     private KmsException stateNotSupported(String target) {

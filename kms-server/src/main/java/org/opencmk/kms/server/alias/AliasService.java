@@ -1,6 +1,5 @@
 package org.opencmk.kms.server.alias;
 
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.opencmk.kms.command.alias.CreateAlias;
@@ -8,9 +7,11 @@ import org.opencmk.kms.command.alias.DeleteAlias;
 import org.opencmk.kms.command.alias.UpdateAlias;
 import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.AliasName;
+import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.events.KmsError;
 import org.opencmk.kms.events.KmsException;
 import org.opencmk.kms.query.keyview.AliasRecord;
+import org.opencmk.kms.query.keyview.Page;
 import org.opencmk.kms.query.keyview.KeyView;
 import org.opencmk.kms.server.lifecycle.KeyLifecycleService;
 import org.springframework.stereotype.Service;
@@ -42,26 +43,32 @@ public class AliasService {
 
     public CompletableFuture<AliasRecord> create(AccountId account, String alias, String keyIdOrAlias) {
         AliasName name = aliasName(alias);
-        var keyId = keys.find(account, keyIdOrAlias).keyId();
+        KeyId keyId = keys.find(account, keyIdOrAlias).keyId();
         return commands.send(new CreateAlias(account, name, keyId))
                 .thenApply(done -> view.alias(account, name).orElseThrow());
     }
 
-    public CompletableFuture<Void> update(AccountId account, String alias, String keyIdOrAlias) {
+    /** Points the alias at another key; completes with that key's id. */
+    public CompletableFuture<KeyId> update(AccountId account, String alias, String keyIdOrAlias) {
         AliasName name = aliasName(alias);
-        var keyId = keys.find(account, keyIdOrAlias).keyId();
-        return commands.send(new UpdateAlias(account, name, keyId));
+        KeyId keyId = keys.find(account, keyIdOrAlias).keyId();
+        return commands.send(new UpdateAlias(account, name, keyId)).thenApply(done -> keyId);
     }
 
-    public CompletableFuture<Void> delete(AccountId account, String alias) {
-        return commands.send(new DeleteAlias(account, aliasName(alias)));
+    /** Deletes the alias; completes with the id of the key it named (null if this node did not know it). */
+    public CompletableFuture<KeyId> delete(AccountId account, String alias) {
+        AliasName name = aliasName(alias);
+        KeyId named = view.alias(account, name).map(AliasRecord::keyId).orElse(null);
+        return commands.send(new DeleteAlias(account, name)).thenApply(done -> named);
     }
 
-    public List<AliasRecord> list(AccountId account) {
-        return view.aliasesOf(account);
+    /** One page of the caller's aliases, in the order they were created. */
+    public Page<AliasRecord> list(AccountId account, int offset, int limit) {
+        return Page.of(view.aliasesOf(account), offset, limit);
     }
 
-    public List<AliasRecord> listOfKey(AccountId account, String keyIdOrAlias) {
-        return view.aliasesOf(account, keys.find(account, keyIdOrAlias).keyId());
+    /** One page of the aliases of one key, in the order they were created. */
+    public Page<AliasRecord> listOfKey(AccountId account, String keyIdOrAlias, int offset, int limit) {
+        return Page.of(view.aliasesOf(account, keys.find(account, keyIdOrAlias).keyId()), offset, limit);
     }
 }

@@ -34,6 +34,8 @@ public class DatabaseConfiguration {
     /** The embedded PostgreSQL superuser's password, in the data directory. */
     static final String PASSWORD_FILE = "postgres-password";
     private static final String SUPERUSER = "postgres";
+    /** Connections to PostgreSQL; the blocking scheduler has as many threads. */
+    public static final int POOL_SIZE = 16;
 
     @Bean(destroyMethod = "close")
     public Database database(KmsProperties properties) {
@@ -135,7 +137,7 @@ public class DatabaseConfiguration {
             HikariConfig config = new HikariConfig();
             config.setJdbcUrl(url);
             config.setPoolName("kms");
-            config.setMaximumPoolSize(16);
+            config.setMaximumPoolSize(POOL_SIZE);
             return config;
         }
 

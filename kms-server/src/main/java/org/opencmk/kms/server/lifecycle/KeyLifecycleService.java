@@ -3,7 +3,9 @@ package org.opencmk.kms.server.lifecycle;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.concurrent.CompletableFuture;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.opencmk.kms.command.lifecycle.CancelKeyDeletion;
@@ -23,6 +25,7 @@ import org.opencmk.kms.events.KmsError;
 import org.opencmk.kms.events.KmsException;
 import org.opencmk.kms.events.Origin;
 import org.opencmk.kms.query.keyview.KeyRecord;
+import org.opencmk.kms.query.keyview.Page;
 import org.opencmk.kms.query.keyview.KeyView;
 import org.opencmk.kms.server.KmsProperties;
 import org.springframework.stereotype.Service;
@@ -69,8 +72,7 @@ public class KeyLifecycleService {
 
     /** The caller's key named by a key id or alias, or {@code KEY_NOT_FOUND}. */
     public KeyRecord find(AccountId account, String keyIdOrAlias) {
-        return view.resolve(account, keyIdOrAlias)
-                .orElseThrow(() -> new KmsException(KmsError.KEY_NOT_FOUND, "the key " + keyIdOrAlias + " does not exist"));
+        return view.resolve(account, keyIdOrAlias).orElseThrow(() -> KmsException.keyNotFound(keyIdOrAlias));
     }
 
     /** The caller's keys among {@code keyIds}; names that match none are left out, as Tencent does. */
@@ -83,33 +85,62 @@ public class KeyLifecycleService {
         return found;
     }
 
-    public List<KeyRecord> list(AccountId account) {
-        return view.keysOf(account);
+    /**
+     * A listing's filter (ListKeyDetail); a null field matches every key.
+     *
+     * @param aliasContains keys with an alias containing this text; null or empty for all
+     * @param newestFirst the order of creation, newest first (Tencent's OrderType 0) or oldest first
+     */
+    public record KeyFilter(KeyState state, Origin origin, KeyUsage keyUsage, String aliasContains,
+                            boolean newestFirst) {
+        public static final KeyFilter ALL_OLDEST_FIRST = new KeyFilter(null, null, null, null, false);
     }
 
-    public CompletableFuture<Void> updateDescription(AccountId account, String keyIdOrAlias, String description) {
+    /** One page of the caller's live keys that match {@code filter}, in its order. */
+    public Page<KeyRecord> list(AccountId account, KeyFilter filter, int offset, int limit) {
+        String search = filter.aliasContains() == null ? "" : filter.aliasContains();
+        Stream<KeyRecord> matching = view.keysOf(account).stream()
+                .filter(k -> filter.state() == null || k.state() == filter.state())
+                .filter(k -> filter.origin() == null || k.origin() == filter.origin())
+                .filter(k -> filter.keyUsage() == null || k.keyUsage() == filter.keyUsage())
+                .filter(k -> search.isEmpty() || view.aliasesOf(account, k.keyId()).stream()
+                        .anyMatch(a -> a.alias().value().contains(search)));
+        Comparator<KeyRecord> byCreation = Comparator.comparing(KeyRecord::createdAt).thenComparing(k -> k.keyId().value());
+        return Page.of(matching.sorted(filter.newestFirst() ? byCreation.reversed() : byCreation).toList(), offset, limit);
+    }
+
+    /** How many live keys the caller has. */
+    public long count(AccountId account) {
+        return view.keysOf(account).size();
+    }
+
+    /** Each change completes with the id of the key it changed, an alias resolved. */
+    public CompletableFuture<KeyId> updateDescription(AccountId account, String keyIdOrAlias, String description) {
         requireDescription(description);
         KeyId keyId = find(account, keyIdOrAlias).keyId();
-        return commands.send(new UpdateKeyDescription(keyId, account, description == null ? "" : description));
+        return commands.send(new UpdateKeyDescription(keyId, account, description == null ? "" : description))
+                .thenApply(done -> keyId);
     }
 
-    public CompletableFuture<Void> enable(AccountId account, String keyIdOrAlias) {
-        return commands.send(new EnableKey(find(account, keyIdOrAlias).keyId(), account));
+    public CompletableFuture<KeyId> enable(AccountId account, String keyIdOrAlias) {
+        KeyId keyId = find(account, keyIdOrAlias).keyId();
+        return commands.send(new EnableKey(keyId, account)).thenApply(done -> keyId);
     }
 
-    public CompletableFuture<Void> disable(AccountId account, String keyIdOrAlias) {
-        return commands.send(new DisableKey(find(account, keyIdOrAlias).keyId(), account));
+    public CompletableFuture<KeyId> disable(AccountId account, String keyIdOrAlias) {
+        KeyId keyId = find(account, keyIdOrAlias).keyId();
+        return commands.send(new DisableKey(keyId, account)).thenApply(done -> keyId);
     }
 
     /**
      * Enables every key named, after checking that every one of them exists: a batch with an
      * unknown key changes nothing.
      */
-    public CompletableFuture<Void> enableAll(AccountId account, List<String> keyIdsOrAliases) {
+    public CompletableFuture<List<KeyId>> enableAll(AccountId account, List<String> keyIdsOrAliases) {
         return forAll(account, keyIdsOrAliases, keyId -> new EnableKey(keyId, account));
     }
 
-    public CompletableFuture<Void> disableAll(AccountId account, List<String> keyIdsOrAliases) {
+    public CompletableFuture<List<KeyId>> disableAll(AccountId account, List<String> keyIdsOrAliases) {
         return forAll(account, keyIdsOrAliases, keyId -> new DisableKey(keyId, account));
     }
 
@@ -134,7 +165,7 @@ public class KeyLifecycleService {
      * Sends one command per key, after checking every key exists and can be enabled or disabled:
      * a batch that names an unknown key, or one pending deletion or import, changes nothing.
      */
-    private CompletableFuture<Void> forAll(AccountId account, List<String> keyIdsOrAliases,
+    private CompletableFuture<List<KeyId>> forAll(AccountId account, List<String> keyIdsOrAliases,
                                            java.util.function.Function<KeyId, Object> command) {
         requireBatch(keyIdsOrAliases);
         List<KeyRecord> keys = keyIdsOrAliases.stream().map(name -> find(account, name)).toList();
@@ -149,7 +180,7 @@ public class KeyLifecycleService {
         for (KeyId keyId : keyIds) {
             chain = chain.thenCompose(done -> commands.send(command.apply(keyId)));
         }
-        return chain;
+        return chain.thenApply(done -> keyIds);
     }
 
     private static void requireBatch(List<String> keyIds) {

@@ -20,7 +20,10 @@ import java.util.concurrent.CompletionException;
 import org.opencmk.kms.events.KmsException;
 import org.opencmk.kms.server.account.Caller;
 import org.opencmk.kms.server.audit.ApiCallLog;
-import org.opencmk.kms.server.protocol.TencentActions.Action;
+import org.opencmk.kms.server.audit.AuditSubject;
+import reactor.core.scheduler.Scheduler;
+import java.util.concurrent.RejectedExecutionException;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -64,13 +67,16 @@ public class TencentApiHandler {
             .build();
 
     private final Authenticator authenticator;
-    private final TencentActions actions;
+    private final ActionCatalog actions;
     private final ApiCallLog callLog;
+    private final Scheduler blocking;
 
-    public TencentApiHandler(Authenticator authenticator, TencentActions actions, ApiCallLog callLog) {
+    public TencentApiHandler(Authenticator authenticator, ActionCatalog actions, ApiCallLog callLog,
+                             @Qualifier("blockingScheduler") Scheduler blocking) {
         this.authenticator = authenticator;
         this.actions = actions;
         this.callLog = callLog;
+        this.blocking = blocking;
         json.coercionConfigFor(LogicalType.Textual)
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
@@ -112,8 +118,12 @@ public class TencentApiHandler {
                     call.action == null ? "the X-TC-Action header is missing" : "the action " + call.action + " does not exist");
         }
         Object parameters = bind(action, body);
-        call.keyId = action.keyOf(parameters);
-        return action.handle(caller, parameters);
+        call.requestedKey = action.requestedKey(parameters);
+        if (action.execution() == Action.Execution.EVENT_LOOP) {
+            return action.handle(caller, parameters);
+        }
+        // Command handling and JDBC run on the bounded scheduler, never on the event loop.
+        return Mono.defer(() -> action.handle(caller, parameters)).subscribeOn(blocking);
     }
 
     private Object bind(Action<?> action, byte[] body) {
@@ -176,6 +186,9 @@ public class TencentApiHandler {
         } else if (error instanceof KmsException k) {
             code = ErrorCode.of(k.error()).code();
             message = k.getMessage();
+        } else if (error instanceof RejectedExecutionException) {
+            code = ErrorCode.REQUEST_LIMIT_EXCEEDED.code();
+            message = "the server is busy; retry with exponential backoff";
         } else if (error instanceof DataBufferLimitException) {
             code = ErrorCode.REQUEST_SIZE_LIMIT_EXCEEDED.code();
             message = "the request body is larger than " + MAX_BODY_BYTES + " bytes";
@@ -187,20 +200,31 @@ public class TencentApiHandler {
         return new Refusal(new ErrorDetail(code, message), call.requestId);
     }
 
-    /** Records the call and writes the envelope in one pass (the hot path serialises once). */
+    /** Records the call, then writes the envelope in one pass (the hot path serialises once). */
     private Mono<ServerResponse> answer(Call call, Object response) {
-        String outcome = response instanceof Refusal refusal ? refusal.error().code() : "Success";
+        String outcome;
+        AuditSubject subject;
+        if (response instanceof Refusal refusal) {
+            outcome = refusal.error().code();
+            subject = AuditSubject.NONE;
+        } else {
+            outcome = ApiCallLog.SUCCESS;
+            Object result = ((Answer) response).result();
+            subject = result instanceof AuditSubject.Carrier carrier ? carrier.auditSubject() : AuditSubject.NONE;
+        }
         Caller caller = call.caller;
-        callLog.record(new ApiCallLog.ApiCall(call.requestId, call.action,
+        ApiCallLog.ApiCall record = new ApiCallLog.ApiCall(call.requestId, call.action,
                 caller == null ? null : caller.account().value(), caller == null ? null : caller.secretId(),
-                call.keyId, outcome, (System.nanoTime() - call.started) / 1000));
+                subject.keyId() == null ? call.requestedKey : null, subject, outcome,
+                (System.nanoTime() - call.started) / 1000);
         byte[] body;
         try {
             body = json.writeValueAsBytes(new Envelope(response));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body);
+        return callLog.record(record)
+                .then(ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body));
     }
 
     private static Throwable unwrap(Throwable error) {
@@ -238,7 +262,7 @@ public class TencentApiHandler {
         final String action;
         final long started;
         volatile Caller caller;
-        volatile String keyId;
+        volatile String requestedKey;
 
         Call(String requestId, String action, long started) {
             this.requestId = requestId;

@@ -42,6 +42,10 @@ public class CryptoService {
         }
     }
 
+    /** A ReEncrypt: the new ciphertext, and the key version that opened the old one. */
+    public record ReEncrypted(Sealed sealed, KeyRecord sourceKey, KeyVersion sourceVersion) {
+    }
+
     /** A data key for envelope encryption: its plaintext (null when withheld) and its ciphertext. */
     public record DataKey(Sealed sealed, SecretBytes plaintext) {
     }
@@ -66,7 +70,7 @@ public class CryptoService {
         byte[] context = EncryptionContext.canonical(encryptionContext);
         CiphertextBlob blob = parse(ciphertextBlob);
         KeyRecord key = view.find(account, blob.keyId())
-                .orElseThrow(() -> new KmsException(KmsError.KEY_NOT_FOUND, "the key " + blob.keyId() + " does not exist"));
+                .orElseThrow(() -> KmsException.keyNotFound(blob.keyId()));
         requireUsable(key);
         KeyVersion version = key.version(blob.versionId())
                 .orElseThrow(() -> new KmsException(KmsError.INVALID_CIPHERTEXT, "the ciphertext is not valid"));
@@ -84,13 +88,14 @@ public class CryptoService {
      * Decrypts under the ciphertext's key and encrypts under the destination key (the source
      * key's primary version when no destination is named), without the plaintext leaving here.
      */
-    public Sealed reEncrypt(AccountId account, byte[] ciphertextBlob, String destinationKeyIdOrAlias,
-                            String sourceContext, String destinationContext) {
+    public ReEncrypted reEncrypt(AccountId account, byte[] ciphertextBlob, String destinationKeyIdOrAlias,
+                                 String sourceContext, String destinationContext) {
         byte[] destination = EncryptionContext.canonical(destinationContext);
         try (Opened opened = decrypt(account, ciphertextBlob, sourceContext)) {
             KeyRecord target = destinationKeyIdOrAlias == null || destinationKeyIdOrAlias.isEmpty()
                     ? opened.key() : usableKey(account, destinationKeyIdOrAlias);
-            return seal(target, opened.plaintext().insecureBytes(), destination);
+            return new ReEncrypted(seal(target, opened.plaintext().insecureBytes(), destination), opened.key(),
+                    opened.version());
         }
     }
 
@@ -129,7 +134,7 @@ public class CryptoService {
             throw new KmsException(KmsError.MISSING_PARAMETER, "KeyId is required");
         }
         KeyRecord key = view.resolve(account, keyIdOrAlias)
-                .orElseThrow(() -> new KmsException(KmsError.KEY_NOT_FOUND, "the key " + keyIdOrAlias + " does not exist"));
+                .orElseThrow(() -> KmsException.keyNotFound(keyIdOrAlias));
         requireUsable(key);
         return key;
     }
@@ -149,7 +154,7 @@ public class CryptoService {
 
     /** The key-encryption key is gone: the key was deleted on another node a moment ago. */
     private static KmsException notFound(KeyRecord key) {
-        return new KmsException(KmsError.KEY_NOT_FOUND, "the key " + key.keyId() + " does not exist");
+        return KmsException.keyNotFound(key.keyId());
     }
 
     private static CiphertextBlob parse(byte[] ciphertextBlob) {
