@@ -26,8 +26,14 @@ import org.opencmk.kms.events.KeyVersionId;
  */
 public final class SymmetricCipher {
 
-    /** Format version of {@link #wrap wrapped secrets}. */
-    public static final byte WRAPPED_FORMAT_VERSION = 1;
+    /**
+     * Format version of {@link #wrap wrapped secrets}. Version 2 has version 1's layout; the
+     * version byte is authenticated, so it tells a keystore which associated data the secret was
+     * wrapped with (version 2: bound to the owning account as well) and cannot be changed.
+     */
+    public static final byte WRAPPED_FORMAT_VERSION = 2;
+    /** The format written before owning accounts were bound into wrapped material; still read. */
+    public static final byte WRAPPED_FORMAT_VERSION_1 = 1;
     private static final int WRAPPED_HEADER_LENGTH = 2 + NONCE_LENGTH;
     /** Bytes {@link #wrap} adds to a secret. */
     public static final int WRAPPED_OVERHEAD = WRAPPED_HEADER_LENGTH + TAG_LENGTH;
@@ -73,9 +79,9 @@ public final class SymmetricCipher {
      * {@code wrappingKey} for storage. Layout:
      *
      * <table>
-     *   <caption>wrapped secret, format version 1</caption>
+     *   <caption>wrapped secret, format version 2 (and 1)</caption>
      *   <tr><th>bytes</th><th>content</th></tr>
-     *   <tr><td>0</td><td>format version, {@code 1}</td></tr>
+     *   <tr><td>0</td><td>format version, {@code 2}</td></tr>
      *   <tr><td>1</td><td>algorithm id ({@link SymmetricAlgorithm#id()})</td></tr>
      *   <tr><td>2..13</td><td>12-byte random nonce</td></tr>
      *   <tr><td>14..n-17</td><td>encrypted secret</td></tr>
@@ -106,7 +112,8 @@ public final class SymmetricCipher {
      */
     public SecretBytes unwrap(SecretBytes wrappingKey, byte[] wrapped, byte[] associatedData) {
         Objects.requireNonNull(associatedData, "associatedData");
-        if (wrapped.length < WRAPPED_OVERHEAD || wrapped[0] != WRAPPED_FORMAT_VERSION) {
+        if (wrapped.length < WRAPPED_OVERHEAD
+                || (wrapped[0] != WRAPPED_FORMAT_VERSION && wrapped[0] != WRAPPED_FORMAT_VERSION_1)) {
             throw new DecryptionFailedException();
         }
         SymmetricAlgorithm algorithm;
@@ -121,6 +128,11 @@ public final class SymmetricCipher {
         byte[] secret = new byte[wrapped.length - WRAPPED_OVERHEAD];
         algorithm.mode().open(wrappingKey.insecureBytes(), wrapped, WRAPPED_HEADER_LENGTH, associatedData, secret);
         return SecretBytes.takeOwnership(secret);
+    }
+
+    /** The format version of a wrapped secret (its first byte), or -1 for no bytes at all. */
+    public static int wrappedFormat(byte[] wrapped) {
+        return wrapped.length == 0 ? -1 : wrapped[0];
     }
 
     private static void requireKeyLength(SecretBytes key, SymmetricAlgorithm algorithm) {

@@ -229,10 +229,23 @@ class SymmetricCipherTest {
         byte[] wrapped = cipher.wrap(wrappingKey, algorithm, secret, CONTEXT);
 
         assertThat(wrapped).hasSize(32 + SymmetricCipher.WRAPPED_OVERHEAD);
-        assertThat(wrapped[0]).as("format version").isEqualTo((byte) 1);
+        assertThat(wrapped[0]).as("format version").isEqualTo((byte) 2);
         assertThat(wrapped[1]).as("algorithm id").isEqualTo(algorithm.id());
         assertThat(cipher.unwrap(wrappingKey, wrapped, CONTEXT).insecureBytes()).isEqualTo(secret.insecureBytes());
         assertThatThrownBy(() -> cipher.unwrap(wrappingKey, wrapped, OTHER_CONTEXT))
+                .isInstanceOf(DecryptionFailedException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(SymmetricAlgorithm.class)
+    void theFormatVersionOfAWrappedSecretIsAuthenticated(SymmetricAlgorithm algorithm) {
+        SecretBytes wrappingKey = materialFor(algorithm);
+        byte[] wrapped = cipher.wrap(wrappingKey, algorithm, RandomSource.newSecret(32), CONTEXT);
+
+        wrapped[0] = SymmetricCipher.WRAPPED_FORMAT_VERSION_1;
+
+        assertThat(SymmetricCipher.wrappedFormat(wrapped)).isEqualTo(1);
+        assertThatThrownBy(() -> cipher.unwrap(wrappingKey, wrapped, CONTEXT))
                 .isInstanceOf(DecryptionFailedException.class);
     }
 

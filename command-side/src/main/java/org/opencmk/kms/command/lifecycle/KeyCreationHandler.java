@@ -42,12 +42,12 @@ public class KeyCreationHandler {
             registry = AliasRegistry.of(aliases, command.account());
             registry.execute(r -> r.requireFree(command.alias()));
         }
-        keyHierarchy.createKeyEncryptionKey(command.keyId());
+        keyHierarchy.createKeyEncryptionKey(command.account(), command.keyId());
         KeyVersionId firstVersion = null;
         WrappedKeyMaterial material = null;
         if (command.origin() != Origin.EXTERNAL) {
             firstVersion = KeyVersionId.random();
-            material = keyHierarchy.generateMaterial(command.keyId(), firstVersion, command.keySpec());
+            material = keyHierarchy.generateMaterial(command.account(), command.keyId(), firstVersion, command.keySpec());
         }
         KeyVersionId version = firstVersion;
         WrappedKeyMaterial wrapped = material;

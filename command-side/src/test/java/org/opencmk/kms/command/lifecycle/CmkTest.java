@@ -102,8 +102,8 @@ class CmkTest {
         keystore = new SoftwareKeystore(SecretBytes.takeOwnership(RandomSource.randomBytes(SoftwareKeystore.ROOT_KEY_LENGTH)));
         keyEncryptionKeys = new InMemoryKekRepository();
         keyHierarchy = new KeyHierarchy(keystore, keyEncryptionKeys, 100, Duration.ofMinutes(1));
-        keyHierarchy.createKeyEncryptionKey(KEY_ID);
-        existingMaterial = keyHierarchy.generateMaterial(KEY_ID, FIRST_VERSION, KeySpec.AES_256);
+        keyHierarchy.createKeyEncryptionKey(OWNER, KEY_ID);
+        existingMaterial = keyHierarchy.generateMaterial(OWNER, KEY_ID, FIRST_VERSION, KeySpec.AES_256);
 
         fixture = new AggregateTestFixture<>(Cmk.class);
         aliasRegistries = new SecondAggregateStore<>(AliasRegistry.class, fixture.getEventBus());
@@ -143,9 +143,9 @@ class CmkTest {
         KeyVersionCreated firstVersion = eventsOf(NEW_KEY_ID)
                 .filter(KeyVersionCreated.class::isInstance).map(KeyVersionCreated.class::cast)
                 .findFirst().orElseThrow();
-        byte[] ciphertext = keyHierarchy.encrypt(NEW_KEY_ID, firstVersion.versionId(), firstVersion.material(),
+        byte[] ciphertext = keyHierarchy.encrypt(OWNER, NEW_KEY_ID, firstVersion.versionId(), firstVersion.material(),
                 KeySpec.AES_256, PLAINTEXT, NO_CONTEXT);
-        assertThat(keyHierarchy.decrypt(firstVersion.material(), CiphertextBlob.parse(ciphertext), NO_CONTEXT))
+        assertThat(keyHierarchy.decrypt(OWNER, firstVersion.material(), CiphertextBlob.parse(ciphertext), NO_CONTEXT))
                 .isEqualTo(PLAINTEXT);
     }
 
@@ -394,7 +394,7 @@ class CmkTest {
                 .expectSuccessfulHandlerExecution();
 
         assertThat(keyEncryptionKeys.find(KEY_ID)).isEmpty();
-        assertThatThrownBy(() -> keyHierarchy.encrypt(KEY_ID, FIRST_VERSION, existingMaterial, KeySpec.AES_256,
+        assertThatThrownBy(() -> keyHierarchy.encrypt(OWNER, KEY_ID, FIRST_VERSION, existingMaterial, KeySpec.AES_256,
                 PLAINTEXT, NO_CONTEXT))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
     }

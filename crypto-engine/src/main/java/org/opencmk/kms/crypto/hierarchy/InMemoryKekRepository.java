@@ -25,6 +25,11 @@ public final class InMemoryKekRepository implements KekRepository {
     }
 
     @Override
+    public void forget(KeyId keyId) {
+        references.remove(keyId);
+    }
+
+    @Override
     public void delete(KeyId keyId) {
         references.remove(keyId);
     }

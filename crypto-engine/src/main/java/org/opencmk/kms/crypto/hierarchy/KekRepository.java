@@ -12,7 +12,10 @@ import org.opencmk.kms.events.KeyId;
  */
 public interface KekRepository {
 
-    /** The reference of {@code keyId}'s KEK, if it has one. */
+    /**
+     * The reference of {@code keyId}'s KEK, if it has one. Called on the hot path after a cache
+     * miss: it must answer from memory, never wait for I/O.
+     */
     Optional<byte[]> find(KeyId keyId);
 
     /**
@@ -22,6 +25,12 @@ public interface KekRepository {
      * @throws IllegalStateException if {@code keyId} already has a KEK
      */
     void save(KeyId keyId, byte[] kekReference);
+
+    /**
+     * Stops serving {@code keyId}'s reference from {@link #find} on this node, at once; what is
+     * stored is left to {@link #delete}. Idempotent.
+     */
+    void forget(KeyId keyId);
 
     /** Deletes {@code keyId}'s reference, if any; the KEK is then gone for good. Idempotent. */
     void delete(KeyId keyId);

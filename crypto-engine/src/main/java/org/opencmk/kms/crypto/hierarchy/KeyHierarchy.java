@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 import org.opencmk.kms.crypto.CiphertextBlob;
 import org.opencmk.kms.crypto.DecryptionFailedException;
@@ -14,6 +15,7 @@ import org.opencmk.kms.crypto.SymmetricAlgorithm;
 import org.opencmk.kms.crypto.SymmetricCipher;
 import org.opencmk.kms.crypto.keystore.KeyMaterialUnavailableException;
 import org.opencmk.kms.crypto.keystore.Keystore;
+import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.events.KeySpec;
 import org.opencmk.kms.events.KeyVersionId;
@@ -89,10 +91,10 @@ public final class KeyHierarchy implements AutoCloseable {
      * Gives a new CMK its key-encryption key. Idempotent: a CMK that already has one keeps it, so a
      * repeated command cannot shred material already wrapped.
      */
-    public void createKeyEncryptionKey(KeyId keyId) {
+    public void createKeyEncryptionKey(AccountId account, KeyId keyId) {
         synchronized (lockFor(keyId)) {
             if (keks.find(keyId).isEmpty()) {
-                keks.save(keyId, keystore.createKeyEncryptionKey(keyId));
+                keks.save(keyId, keystore.createKeyEncryptionKey(account, keyId));
             }
         }
     }
@@ -103,9 +105,9 @@ public final class KeyHierarchy implements AutoCloseable {
      *
      * @throws KeyMaterialUnavailableException if the CMK has no key-encryption key
      */
-    public WrappedKeyMaterial generateMaterial(KeyId keyId, KeyVersionId versionId, KeySpec spec) {
+    public WrappedKeyMaterial generateMaterial(AccountId account, KeyId keyId, KeyVersionId versionId, KeySpec spec) {
         try (SecretBytes material = RandomSource.newMaterial(spec)) {
-            return wrapMaterial(keyId, versionId, material);
+            return wrapMaterial(account, keyId, versionId, material);
         }
     }
 
@@ -115,8 +117,9 @@ public final class KeyHierarchy implements AutoCloseable {
      *
      * @throws KeyMaterialUnavailableException if the CMK has no key-encryption key
      */
-    public WrappedKeyMaterial wrapMaterial(KeyId keyId, KeyVersionId versionId, SecretBytes material) {
-        return keystore.wrapMaterial(requireKek(keyId), keyId, versionId, material);
+    public WrappedKeyMaterial wrapMaterial(AccountId account, KeyId keyId, KeyVersionId versionId,
+            SecretBytes material) {
+        return keystore.wrapMaterial(requireKek(keyId), account, keyId, versionId, material);
     }
 
     /**
@@ -128,10 +131,10 @@ public final class KeyHierarchy implements AutoCloseable {
      * @throws KeyMaterialUnavailableException if the CMK's key-encryption key was destroyed, or
      *     {@code material} is not this version's
      */
-    public byte[] encrypt(KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial material, KeySpec spec,
-            byte[] plaintext, byte[] context) {
+    public byte[] encrypt(AccountId account, KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial material,
+            KeySpec spec, byte[] plaintext, byte[] context) {
         SymmetricAlgorithm algorithm = SymmetricAlgorithm.forKeySpec(spec);
-        return withMaterial(keyId, versionId, material,
+        return withMaterial(account, keyId, versionId, material,
                 unwrapped -> cipher.encrypt(unwrapped, algorithm, keyId, versionId, plaintext, context));
     }
 
@@ -145,8 +148,8 @@ public final class KeyHierarchy implements AutoCloseable {
      * @throws KeyMaterialUnavailableException if the CMK's key-encryption key was destroyed, or
      *     {@code material} is not the version's the blob names
      */
-    public byte[] decrypt(WrappedKeyMaterial material, CiphertextBlob blob, byte[] context) {
-        return withMaterial(blob.keyId(), blob.versionId(), material,
+    public byte[] decrypt(AccountId account, WrappedKeyMaterial material, CiphertextBlob blob, byte[] context) {
+        return withMaterial(account, blob.keyId(), blob.versionId(), material,
                 unwrapped -> cipher.decrypt(unwrapped, blob, context));
     }
 
@@ -157,13 +160,28 @@ public final class KeyHierarchy implements AutoCloseable {
      * KeyMaterialUnavailableException}. Idempotent.
      */
     public void destroyKeyEncryptionKey(KeyId keyId) {
+        Optional<byte[]> reference;
+        // Under the lock only what is in memory, so that a cache miss of the hot path never waits
+        // for the I/O below: once forgotten, no unwrap of this key can start on this node.
         synchronized (lockFor(keyId)) {
-            var reference = keks.find(keyId);
-            if (reference.isPresent()) {
-                // The keystore first: if deleting the reference then fails, a retry still finds it.
-                keystore.destroyKeyEncryptionKey(keyId, reference.get());
-                keks.delete(keyId);
-            }
+            reference = keks.find(keyId);
+            keks.forget(keyId);
+            evictLocked(keyId);
+        }
+        if (reference.isPresent()) {
+            // The keystore first: if deleting the reference then fails, a retry still finds it.
+            keystore.destroyKeyEncryptionKey(keyId, reference.get());
+            keks.delete(keyId);
+        }
+    }
+
+    /**
+     * A CMK was deleted (on this node or another): stops using its key-encryption key here and
+     * zeroes its cached material. The node that deleted it destroys the KEK itself.
+     */
+    public void keyDeleted(KeyId keyId) {
+        synchronized (lockFor(keyId)) {
+            keks.forget(keyId);
             evictLocked(keyId);
         }
     }
@@ -182,10 +200,10 @@ public final class KeyHierarchy implements AutoCloseable {
         cache.cleanUp();
     }
 
-    private <T> T withMaterial(KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial wrapped,
+    private <T> T withMaterial(AccountId account, KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial wrapped,
             Function<SecretBytes, T> operation) {
         Objects.requireNonNull(wrapped, "wrapped material");
-        CachedMaterial entry = acquire(new CacheKey(keyId, versionId), wrapped);
+        CachedMaterial entry = acquire(account, new CacheKey(keyId, versionId), wrapped);
         try {
             return operation.apply(entry.material());
         } finally {
@@ -193,7 +211,7 @@ public final class KeyHierarchy implements AutoCloseable {
         }
     }
 
-    private CachedMaterial acquire(CacheKey key, WrappedKeyMaterial wrapped) {
+    private CachedMaterial acquire(AccountId account, CacheKey key, WrappedKeyMaterial wrapped) {
         CachedMaterial cached = cache.getIfPresent(key);
         if (cached != null && cached.unwrappedFrom(wrapped) && cached.acquire()) {
             return cached;
@@ -203,8 +221,8 @@ public final class KeyHierarchy implements AutoCloseable {
             if (cached != null && cached.unwrappedFrom(wrapped) && cached.acquire()) {
                 return cached;
             }
-            SecretBytes material = keystore.unwrapMaterial(requireKek(key.keyId()), key.keyId(), key.versionId(),
-                    wrapped);
+            SecretBytes material = keystore.unwrapMaterial(requireKek(key.keyId()), account, key.keyId(),
+                    key.versionId(), wrapped);
             CachedMaterial loaded = new CachedMaterial(wrapped, material);
             // Held before it is visible, so that even an immediate eviction cannot zero it under us.
             loaded.acquire();

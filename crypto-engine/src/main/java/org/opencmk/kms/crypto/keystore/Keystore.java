@@ -1,6 +1,7 @@
 package org.opencmk.kms.crypto.keystore;
 
 import org.opencmk.kms.crypto.SecretBytes;
+import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.events.KeyVersionId;
 import org.opencmk.kms.events.ProtectionLevel;
@@ -24,8 +25,21 @@ public interface Keystore extends AutoCloseable {
     /** Where this keystore keeps its root; recorded with every CMK it serves. */
     ProtectionLevel protectionLevel();
 
-    /** Creates a fresh KEK for the CMK {@code keyId} and returns its reference, to be persisted. */
-    byte[] createKeyEncryptionKey(KeyId keyId);
+    /**
+     * Creates a fresh KEK for the CMK {@code keyId} of {@code account} and returns its reference,
+     * to be persisted. The reference is bound to both: it serves no other key or account.
+     */
+    byte[] createKeyEncryptionKey(AccountId account, KeyId keyId);
+
+    /**
+     * The reference of the same KEK bound to {@code account} as well, for a reference written
+     * before KEKs were bound to their owning account; a reference already bound is returned as
+     * it is.
+     *
+     * @throws KeyMaterialUnavailableException if {@code kekReference} is not {@code keyId}'s KEK
+     *     (or is bound to another account)
+     */
+    byte[] bindKeyEncryptionKey(byte[] kekReference, AccountId account, KeyId keyId);
 
     /**
      * Destroys whatever the keystore itself holds of this KEK. Nothing for the software keystore,
@@ -35,12 +49,14 @@ public interface Keystore extends AutoCloseable {
     void destroyKeyEncryptionKey(KeyId keyId, byte[] kekReference);
 
     /**
-     * Wraps one version's material under the CMK's KEK, bound to {@code keyId} and
-     * {@code versionId}. The caller keeps ownership of {@code material}.
+     * Wraps one version's material under the CMK's KEK, bound to {@code account}, {@code keyId}
+     * and {@code versionId}. The caller keeps ownership of {@code material}.
      *
-     * @throws KeyMaterialUnavailableException if {@code kekReference} is not {@code keyId}'s KEK
+     * @throws KeyMaterialUnavailableException if {@code kekReference} is not the KEK of
+     *     {@code keyId} of {@code account}
      */
-    WrappedKeyMaterial wrapMaterial(byte[] kekReference, KeyId keyId, KeyVersionId versionId, SecretBytes material);
+    WrappedKeyMaterial wrapMaterial(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
+            SecretBytes material);
 
     /**
      * Unwraps what {@link #wrapMaterial} made; the caller owns, and destroys, the result.
@@ -48,7 +64,8 @@ public interface Keystore extends AutoCloseable {
      * @throws KeyMaterialUnavailableException if the KEK reference, the ids or the wrapped bytes do
      *     not belong together
      */
-    SecretBytes unwrapMaterial(byte[] kekReference, KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial wrapped);
+    SecretBytes unwrapMaterial(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
+            WrappedKeyMaterial wrapped);
 
     /**
      * Wraps a secret of the KMS itself (an API secret key, for one) directly under the root key,

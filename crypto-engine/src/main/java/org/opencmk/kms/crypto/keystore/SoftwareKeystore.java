@@ -12,6 +12,7 @@ import org.opencmk.kms.crypto.RandomSource;
 import org.opencmk.kms.crypto.SecretBytes;
 import org.opencmk.kms.crypto.SymmetricAlgorithm;
 import org.opencmk.kms.crypto.SymmetricCipher;
+import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.events.KeyVersionId;
 import org.opencmk.kms.events.ProtectionLevel;
@@ -21,17 +22,25 @@ import org.opencmk.kms.events.WrappedKeyMaterial;
  * The keystore whose root is a 32-byte AES key in process memory, read from a file or an
  * environment secret. KEKs are random AES-256 keys; every wrap is AES-256-GCM in the format of
  * {@link SymmetricCipher#wrap}, whatever the CMK's own algorithm. Associated data, which keeps each
- * wrapped form in its role:
+ * wrapped form in its role and with its owner:
  *
  * <ul>
- *   <li>KEK reference, under the root: {@code "opencmk/kek" 0x00 || keyId (16 bytes)};
- *   <li>version material, under the CMK's KEK: {@code "opencmk/material" 0x00 || keyId (16) ||
- *       versionId (16)};
+ *   <li>KEK reference, under the root: {@code "opencmk/kek" 0x00 || account (8 bytes) || keyId
+ *       (16 bytes)};
+ *   <li>version material, under the CMK's KEK: {@code "opencmk/material" 0x00 || account (8) ||
+ *       keyId (16) || versionId (16)};
  *   <li>secret, under the root: {@code "opencmk/secret" 0x00 || purpose (UTF-8)}.
  * </ul>
  *
  * The labels differ within their first nine bytes, so no associated data of one role equals
- * another's. Ids are UUIDs, most significant bits first, as in the ciphertext blob.
+ * another's. Ids are UUIDs, most significant bits first, as in the ciphertext blob; the account
+ * is its number, big-endian. A row moved to another account in the database, or events rewritten
+ * to name another owner, no longer unwrap.
+ *
+ * <p>Wrapped format version 1 (written before the account was bound) used the same associated
+ * data without the account. Such material is still unwrapped, with the associated data it was
+ * sealed with: its KEK, rebound to the account at start ({@link #bindKeyEncryptionKey}), carries
+ * the binding for it. The format byte is authenticated, so a version 2 wrap cannot pass for 1.
  */
 public final class SoftwareKeystore implements Keystore {
 
@@ -100,9 +109,22 @@ public final class SoftwareKeystore implements Keystore {
     }
 
     @Override
-    public byte[] createKeyEncryptionKey(KeyId keyId) {
+    public byte[] createKeyEncryptionKey(AccountId account, KeyId keyId) {
+        Objects.requireNonNull(account, "account");
         try (SecretBytes kek = RandomSource.newSecret(WRAPPING.keyLength())) {
-            return cipher.wrap(rootKey, WRAPPING, kek, kekAssociatedData(keyId));
+            return cipher.wrap(rootKey, WRAPPING, kek, kekAssociatedData(account, keyId));
+        }
+    }
+
+    @Override
+    public byte[] bindKeyEncryptionKey(byte[] kekReference, AccountId account, KeyId keyId) {
+        Objects.requireNonNull(account, "account");
+        if (SymmetricCipher.wrappedFormat(kekReference) != SymmetricCipher.WRAPPED_FORMAT_VERSION_1) {
+            unwrapKek(kekReference, account, keyId).destroy(); // already bound: to this account?
+            return kekReference;
+        }
+        try (SecretBytes kek = unwrapKek(kekReference, account, keyId)) {
+            return cipher.wrap(rootKey, WRAPPING, kek, kekAssociatedData(account, keyId));
         }
     }
 
@@ -112,18 +134,25 @@ public final class SoftwareKeystore implements Keystore {
     }
 
     @Override
-    public WrappedKeyMaterial wrapMaterial(byte[] kekReference, KeyId keyId, KeyVersionId versionId,
-            SecretBytes material) {
-        try (SecretBytes kek = unwrapKek(kekReference, keyId)) {
-            return new WrappedKeyMaterial(cipher.wrap(kek, WRAPPING, material, materialAssociatedData(keyId, versionId)));
+    public WrappedKeyMaterial wrapMaterial(byte[] kekReference, AccountId account, KeyId keyId,
+            KeyVersionId versionId, SecretBytes material) {
+        Objects.requireNonNull(account, "account");
+        try (SecretBytes kek = unwrapKek(kekReference, account, keyId)) {
+            return new WrappedKeyMaterial(cipher.wrap(kek, WRAPPING, material,
+                    materialAssociatedData(account, keyId, versionId)));
         }
     }
 
     @Override
-    public SecretBytes unwrapMaterial(byte[] kekReference, KeyId keyId, KeyVersionId versionId,
+    public SecretBytes unwrapMaterial(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
             WrappedKeyMaterial wrapped) {
-        try (SecretBytes kek = unwrapKek(kekReference, keyId)) {
-            return cipher.unwrap(kek, wrapped.bytes(), materialAssociatedData(keyId, versionId));
+        Objects.requireNonNull(account, "account");
+        byte[] bytes = wrapped.bytes();
+        try (SecretBytes kek = unwrapKek(kekReference, account, keyId)) {
+            byte[] associatedData = SymmetricCipher.wrappedFormat(bytes) == SymmetricCipher.WRAPPED_FORMAT_VERSION_1
+                    ? materialAssociatedData(null, keyId, versionId)
+                    : materialAssociatedData(account, keyId, versionId);
+            return cipher.unwrap(kek, bytes, associatedData);
         } catch (DecryptionFailedException e) {
             throw new KeyMaterialUnavailableException("the material of key " + keyId + " version " + versionId
                     + " cannot be unwrapped: it was wrapped for another key or version, or altered");
@@ -155,25 +184,37 @@ public final class SoftwareKeystore implements Keystore {
         return "SoftwareKeystore[root key redacted]";
     }
 
-    private SecretBytes unwrapKek(byte[] kekReference, KeyId keyId) {
+    private SecretBytes unwrapKek(byte[] kekReference, AccountId account, KeyId keyId) {
         try {
-            return cipher.unwrap(rootKey, kekReference, kekAssociatedData(keyId));
+            boolean bound = SymmetricCipher.wrappedFormat(kekReference) != SymmetricCipher.WRAPPED_FORMAT_VERSION_1;
+            return cipher.unwrap(rootKey, kekReference, kekAssociatedData(bound ? account : null, keyId));
         } catch (DecryptionFailedException e) {
             throw new KeyMaterialUnavailableException("the key-encryption key of key " + keyId
-                    + " cannot be unwrapped: the reference belongs to another key or root key, or was altered");
+                    + " cannot be unwrapped: the reference belongs to another key, account or root key, or was altered");
         }
     }
 
-    private static byte[] kekAssociatedData(KeyId keyId) {
-        return ByteBuffer.allocate(KEK_LABEL.length + 16).put(KEK_LABEL).put(uuidBytes(keyId.uuid())).array();
+    /** {@code account} null: the associated data of wrapped format version 1. */
+    private static byte[] kekAssociatedData(AccountId account, KeyId keyId) {
+        return ByteBuffer.allocate(KEK_LABEL.length + (account == null ? 0 : 8) + 16)
+                .put(KEK_LABEL)
+                .put(accountBytes(account))
+                .put(uuidBytes(keyId.uuid()))
+                .array();
     }
 
-    private static byte[] materialAssociatedData(KeyId keyId, KeyVersionId versionId) {
-        return ByteBuffer.allocate(MATERIAL_LABEL.length + 32)
+    /** {@code account} null: the associated data of wrapped format version 1. */
+    private static byte[] materialAssociatedData(AccountId account, KeyId keyId, KeyVersionId versionId) {
+        return ByteBuffer.allocate(MATERIAL_LABEL.length + (account == null ? 0 : 8) + 32)
                 .put(MATERIAL_LABEL)
+                .put(accountBytes(account))
                 .put(uuidBytes(keyId.uuid()))
                 .put(uuidBytes(versionId.uuid()))
                 .array();
+    }
+
+    private static byte[] accountBytes(AccountId account) {
+        return account == null ? new byte[0] : ByteBuffer.allocate(8).putLong(account.value()).array();
     }
 
     private static byte[] secretAssociatedData(String purpose) {

@@ -23,6 +23,7 @@ import org.opencmk.kms.crypto.SymmetricAlgorithm;
 import org.opencmk.kms.crypto.SymmetricCipher;
 import org.opencmk.kms.crypto.keystore.KeyMaterialUnavailableException;
 import org.opencmk.kms.crypto.keystore.SoftwareKeystore;
+import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.events.KeySpec;
 import org.opencmk.kms.events.KeyVersionId;
@@ -30,6 +31,8 @@ import org.opencmk.kms.events.ProtectionLevel;
 import org.opencmk.kms.events.WrappedKeyMaterial;
 
 class KeyHierarchyTest {
+
+    private static final AccountId ACCOUNT = new AccountId(100000000001L);
 
     private static final KeyId KEY_A = KeyId.random();
     private static final KeyId KEY_B = KeyId.random();
@@ -55,27 +58,27 @@ class KeyHierarchyTest {
     @ParameterizedTest
     @EnumSource(KeySpec.class)
     void generatedMaterialEncryptsAndDecrypts(KeySpec spec) {
-        hierarchy.createKeyEncryptionKey(KEY_A);
-        WrappedKeyMaterial material = hierarchy.generateMaterial(KEY_A, VERSION_1, spec);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        WrappedKeyMaterial material = hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_1, spec);
 
-        byte[] blob = hierarchy.encrypt(KEY_A, VERSION_1, material, spec, PLAINTEXT, CONTEXT);
+        byte[] blob = hierarchy.encrypt(ACCOUNT, KEY_A, VERSION_1, material, spec, PLAINTEXT, CONTEXT);
 
         assertThat(CiphertextBlob.parse(blob).algorithm()).isEqualTo(SymmetricAlgorithm.forKeySpec(spec));
-        assertThat(hierarchy.decrypt(material, CiphertextBlob.parse(blob), CONTEXT)).isEqualTo(PLAINTEXT);
+        assertThat(hierarchy.decrypt(ACCOUNT, material, CiphertextBlob.parse(blob), CONTEXT)).isEqualTo(PLAINTEXT);
     }
 
     @ParameterizedTest
     @EnumSource(KeySpec.class)
     void generatedMaterialHasTheSpecsLengthAndIsZeroedBeforeItIsReturned(KeySpec spec) {
-        hierarchy.createKeyEncryptionKey(KEY_A);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
 
-        WrappedKeyMaterial material = hierarchy.generateMaterial(KEY_A, VERSION_1, spec);
+        WrappedKeyMaterial material = hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_1, spec);
 
         assertThat(keystore.wrapped).singleElement().satisfies(plaintext -> {
             assertThat(plaintext.length()).isEqualTo(spec.materialLength());
             assertThat(plaintext.isDestroyed()).isTrue();
         });
-        try (SecretBytes unwrapped = softwareKeystore.unwrapMaterial(keks.find(KEY_A).orElseThrow(), KEY_A,
+        try (SecretBytes unwrapped = softwareKeystore.unwrapMaterial(keks.find(KEY_A).orElseThrow(), ACCOUNT, KEY_A,
                 VERSION_1, material)) {
             assertThat(unwrapped.length()).isEqualTo(spec.materialLength());
         }
@@ -83,11 +86,11 @@ class KeyHierarchyTest {
 
     @Test
     void wrappedMaterialIsTheMaterialThatEncrypts() {
-        hierarchy.createKeyEncryptionKey(KEY_A);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
         SecretBytes imported = RandomSource.newMaterial(KeySpec.AES_256);
-        WrappedKeyMaterial material = hierarchy.wrapMaterial(KEY_A, VERSION_1, imported);
+        WrappedKeyMaterial material = hierarchy.wrapMaterial(ACCOUNT, KEY_A, VERSION_1, imported);
 
-        byte[] blob = hierarchy.encrypt(KEY_A, VERSION_1, material, KeySpec.AES_256, PLAINTEXT, CONTEXT);
+        byte[] blob = hierarchy.encrypt(ACCOUNT, KEY_A, VERSION_1, material, KeySpec.AES_256, PLAINTEXT, CONTEXT);
 
         assertThat(cipher.decrypt(imported, CiphertextBlob.parse(blob), CONTEXT)).isEqualTo(PLAINTEXT);
         assertThat(imported.isDestroyed()).as("the importer keeps ownership").isFalse();
@@ -95,54 +98,54 @@ class KeyHierarchyTest {
 
     @Test
     void cachedMaterialIsNotUnwrappedAgain() {
-        hierarchy.createKeyEncryptionKey(KEY_A);
-        WrappedKeyMaterial material = hierarchy.generateMaterial(KEY_A, VERSION_1, KeySpec.AES_256);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        WrappedKeyMaterial material = hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_1, KeySpec.AES_256);
 
-        byte[] blob = hierarchy.encrypt(KEY_A, VERSION_1, material, KeySpec.AES_256, PLAINTEXT, CONTEXT);
-        hierarchy.decrypt(material, CiphertextBlob.parse(blob), CONTEXT);
+        byte[] blob = hierarchy.encrypt(ACCOUNT, KEY_A, VERSION_1, material, KeySpec.AES_256, PLAINTEXT, CONTEXT);
+        hierarchy.decrypt(ACCOUNT, material, CiphertextBlob.parse(blob), CONTEXT);
 
         assertThat(keystore.unwraps).hasValue(1);
     }
 
     @Test
     void cachedMaterialAnswersOnlyForTheWrappedBytesItCameFrom() {
-        hierarchy.createKeyEncryptionKey(KEY_A);
-        WrappedKeyMaterial first = hierarchy.generateMaterial(KEY_A, VERSION_1, KeySpec.AES_256);
-        hierarchy.encrypt(KEY_A, VERSION_1, first, KeySpec.AES_256, PLAINTEXT, CONTEXT);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        WrappedKeyMaterial first = hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_1, KeySpec.AES_256);
+        hierarchy.encrypt(ACCOUNT, KEY_A, VERSION_1, first, KeySpec.AES_256, PLAINTEXT, CONTEXT);
         SecretBytes other = RandomSource.newMaterial(KeySpec.AES_256);
-        WrappedKeyMaterial second = hierarchy.wrapMaterial(KEY_A, VERSION_1, other);
+        WrappedKeyMaterial second = hierarchy.wrapMaterial(ACCOUNT, KEY_A, VERSION_1, other);
 
-        byte[] blob = hierarchy.encrypt(KEY_A, VERSION_1, second, KeySpec.AES_256, PLAINTEXT, CONTEXT);
+        byte[] blob = hierarchy.encrypt(ACCOUNT, KEY_A, VERSION_1, second, KeySpec.AES_256, PLAINTEXT, CONTEXT);
 
         assertThat(cipher.decrypt(other, CiphertextBlob.parse(blob), CONTEXT)).isEqualTo(PLAINTEXT);
     }
 
     @Test
     void afterDestroyingTheKekDecryptionFailsEvenWhenMaterialWasCached() {
-        hierarchy.createKeyEncryptionKey(KEY_A);
-        WrappedKeyMaterial material = hierarchy.generateMaterial(KEY_A, VERSION_1, KeySpec.SM4);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        WrappedKeyMaterial material = hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_1, KeySpec.SM4);
         CiphertextBlob blob = CiphertextBlob.parse(
-                hierarchy.encrypt(KEY_A, VERSION_1, material, KeySpec.SM4, PLAINTEXT, CONTEXT));
-        assertThat(hierarchy.decrypt(material, blob, CONTEXT)).isEqualTo(PLAINTEXT);
+                hierarchy.encrypt(ACCOUNT, KEY_A, VERSION_1, material, KeySpec.SM4, PLAINTEXT, CONTEXT));
+        assertThat(hierarchy.decrypt(ACCOUNT, material, blob, CONTEXT)).isEqualTo(PLAINTEXT);
 
         hierarchy.destroyKeyEncryptionKey(KEY_A);
 
-        assertThatThrownBy(() -> hierarchy.decrypt(material, blob, CONTEXT))
+        assertThatThrownBy(() -> hierarchy.decrypt(ACCOUNT, material, blob, CONTEXT))
                 .isInstanceOf(KeyMaterialUnavailableException.class)
                 .hasMessageContaining(KEY_A.toString());
-        assertThatThrownBy(() -> hierarchy.generateMaterial(KEY_A, VERSION_2, KeySpec.SM4))
+        assertThatThrownBy(() -> hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_2, KeySpec.SM4))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
         assertThat(keks.find(KEY_A)).isEmpty();
     }
 
     @Test
     void destroyingTheKekZeroesTheCachedMaterialOfThatKeyOnly() {
-        hierarchy.createKeyEncryptionKey(KEY_A);
-        hierarchy.createKeyEncryptionKey(KEY_B);
-        WrappedKeyMaterial materialA = hierarchy.generateMaterial(KEY_A, VERSION_1, KeySpec.AES_256);
-        WrappedKeyMaterial materialB = hierarchy.generateMaterial(KEY_B, VERSION_2, KeySpec.AES_256);
-        hierarchy.encrypt(KEY_A, VERSION_1, materialA, KeySpec.AES_256, PLAINTEXT, CONTEXT);
-        hierarchy.encrypt(KEY_B, VERSION_2, materialB, KeySpec.AES_256, PLAINTEXT, CONTEXT);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_B);
+        WrappedKeyMaterial materialA = hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_1, KeySpec.AES_256);
+        WrappedKeyMaterial materialB = hierarchy.generateMaterial(ACCOUNT, KEY_B, VERSION_2, KeySpec.AES_256);
+        hierarchy.encrypt(ACCOUNT, KEY_A, VERSION_1, materialA, KeySpec.AES_256, PLAINTEXT, CONTEXT);
+        hierarchy.encrypt(ACCOUNT, KEY_B, VERSION_2, materialB, KeySpec.AES_256, PLAINTEXT, CONTEXT);
         SecretBytes cachedA = keystore.unwrapped.get(0);
         SecretBytes cachedB = keystore.unwrapped.get(1);
 
@@ -150,12 +153,12 @@ class KeyHierarchyTest {
 
         assertThat(cachedA.isDestroyed()).isTrue();
         assertThat(cachedB.isDestroyed()).isFalse();
-        hierarchy.encrypt(KEY_B, VERSION_2, materialB, KeySpec.AES_256, PLAINTEXT, CONTEXT);
+        hierarchy.encrypt(ACCOUNT, KEY_B, VERSION_2, materialB, KeySpec.AES_256, PLAINTEXT, CONTEXT);
     }
 
     @Test
     void destroyingTheKekTwiceIsHarmless() {
-        hierarchy.createKeyEncryptionKey(KEY_A);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
 
         hierarchy.destroyKeyEncryptionKey(KEY_A);
         hierarchy.destroyKeyEncryptionKey(KEY_A);
@@ -165,23 +168,23 @@ class KeyHierarchyTest {
 
     @Test
     void evictionZeroesCachedMaterialButTheKeyStaysUsable() {
-        hierarchy.createKeyEncryptionKey(KEY_A);
-        WrappedKeyMaterial material = hierarchy.generateMaterial(KEY_A, VERSION_1, KeySpec.AES_256);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        WrappedKeyMaterial material = hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_1, KeySpec.AES_256);
         CiphertextBlob blob = CiphertextBlob.parse(
-                hierarchy.encrypt(KEY_A, VERSION_1, material, KeySpec.AES_256, PLAINTEXT, CONTEXT));
+                hierarchy.encrypt(ACCOUNT, KEY_A, VERSION_1, material, KeySpec.AES_256, PLAINTEXT, CONTEXT));
 
         hierarchy.evict(KEY_A);
 
         assertThat(keystore.unwrapped.get(0).isDestroyed()).isTrue();
-        assertThat(hierarchy.decrypt(material, blob, CONTEXT)).isEqualTo(PLAINTEXT);
+        assertThat(hierarchy.decrypt(ACCOUNT, material, blob, CONTEXT)).isEqualTo(PLAINTEXT);
         assertThat(keystore.unwraps).hasValue(2);
     }
 
     @Test
     void closingZeroesAllCachedMaterial() {
-        hierarchy.createKeyEncryptionKey(KEY_A);
-        WrappedKeyMaterial material = hierarchy.generateMaterial(KEY_A, VERSION_1, KeySpec.AES_256);
-        hierarchy.encrypt(KEY_A, VERSION_1, material, KeySpec.AES_256, PLAINTEXT, CONTEXT);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        WrappedKeyMaterial material = hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_1, KeySpec.AES_256);
+        hierarchy.encrypt(ACCOUNT, KEY_A, VERSION_1, material, KeySpec.AES_256, PLAINTEXT, CONTEXT);
 
         hierarchy.close();
 
@@ -190,52 +193,52 @@ class KeyHierarchyTest {
 
     @Test
     void materialOfKeyACannotBeUnwrappedAsKeyBs() {
-        hierarchy.createKeyEncryptionKey(KEY_A);
-        hierarchy.createKeyEncryptionKey(KEY_B);
-        WrappedKeyMaterial materialOfA = hierarchy.generateMaterial(KEY_A, VERSION_1, KeySpec.AES_256);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_B);
+        WrappedKeyMaterial materialOfA = hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_1, KeySpec.AES_256);
 
-        assertThatThrownBy(() -> hierarchy.encrypt(KEY_B, VERSION_1, materialOfA, KeySpec.AES_256, PLAINTEXT, CONTEXT))
+        assertThatThrownBy(() -> hierarchy.encrypt(ACCOUNT, KEY_B, VERSION_1, materialOfA, KeySpec.AES_256, PLAINTEXT, CONTEXT))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
     }
 
     @Test
     void aBlobNeedsTheMaterialOfTheVersionItNames() {
-        hierarchy.createKeyEncryptionKey(KEY_A);
-        WrappedKeyMaterial version1 = hierarchy.generateMaterial(KEY_A, VERSION_1, KeySpec.AES_256);
-        WrappedKeyMaterial version2 = hierarchy.generateMaterial(KEY_A, VERSION_2, KeySpec.AES_256);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        WrappedKeyMaterial version1 = hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_1, KeySpec.AES_256);
+        WrappedKeyMaterial version2 = hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_2, KeySpec.AES_256);
         CiphertextBlob blob = CiphertextBlob.parse(
-                hierarchy.encrypt(KEY_A, VERSION_1, version1, KeySpec.AES_256, PLAINTEXT, CONTEXT));
+                hierarchy.encrypt(ACCOUNT, KEY_A, VERSION_1, version1, KeySpec.AES_256, PLAINTEXT, CONTEXT));
 
-        assertThatThrownBy(() -> hierarchy.decrypt(version2, blob, CONTEXT))
+        assertThatThrownBy(() -> hierarchy.decrypt(ACCOUNT, version2, blob, CONTEXT))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
     }
 
     @Test
     void anotherContextFailsThroughTheHierarchyToo() {
-        hierarchy.createKeyEncryptionKey(KEY_A);
-        WrappedKeyMaterial material = hierarchy.generateMaterial(KEY_A, VERSION_1, KeySpec.AES_256);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        WrappedKeyMaterial material = hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_1, KeySpec.AES_256);
         CiphertextBlob blob = CiphertextBlob.parse(
-                hierarchy.encrypt(KEY_A, VERSION_1, material, KeySpec.AES_256, PLAINTEXT, CONTEXT));
+                hierarchy.encrypt(ACCOUNT, KEY_A, VERSION_1, material, KeySpec.AES_256, PLAINTEXT, CONTEXT));
 
-        assertThatThrownBy(() -> hierarchy.decrypt(material, blob, new byte[0]))
+        assertThatThrownBy(() -> hierarchy.decrypt(ACCOUNT, material, blob, new byte[0]))
                 .isInstanceOf(DecryptionFailedException.class);
     }
 
     @Test
     void aKeyWithoutKekIsUnavailable() {
-        assertThatThrownBy(() -> hierarchy.generateMaterial(KEY_A, VERSION_1, KeySpec.AES_256))
+        assertThatThrownBy(() -> hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_1, KeySpec.AES_256))
                 .isInstanceOf(KeyMaterialUnavailableException.class)
                 .hasMessageContaining(KEY_A.toString());
     }
 
     @Test
     void creatingTheKekAgainKeepsTheFirst() {
-        hierarchy.createKeyEncryptionKey(KEY_A);
-        WrappedKeyMaterial material = hierarchy.generateMaterial(KEY_A, VERSION_1, KeySpec.AES_256);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        WrappedKeyMaterial material = hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_1, KeySpec.AES_256);
 
-        hierarchy.createKeyEncryptionKey(KEY_A);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
 
-        hierarchy.encrypt(KEY_A, VERSION_1, material, KeySpec.AES_256, PLAINTEXT, CONTEXT);
+        hierarchy.encrypt(ACCOUNT, KEY_A, VERSION_1, material, KeySpec.AES_256, PLAINTEXT, CONTEXT);
     }
 
     @Test
@@ -248,14 +251,14 @@ class KeyHierarchyTest {
         // A cache of one entry, three versions in turn and a thread evicting all the time: entries
         // are retired while in use. Every blob must decrypt under independently unwrapped material.
         KeyHierarchy tiny = new KeyHierarchy(keystore, keks, 1, CACHE_EXPIRY);
-        hierarchy.createKeyEncryptionKey(KEY_A);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
         List<KeyVersionId> versions = List.of(VERSION_1, VERSION_2, KeyVersionId.random());
         List<WrappedKeyMaterial> wrapped = new ArrayList<>();
         List<SecretBytes> plain = new ArrayList<>();
         for (KeyVersionId version : versions) {
-            WrappedKeyMaterial material = tiny.generateMaterial(KEY_A, version, KeySpec.AES_256);
+            WrappedKeyMaterial material = tiny.generateMaterial(ACCOUNT, KEY_A, version, KeySpec.AES_256);
             wrapped.add(material);
-            plain.add(softwareKeystore.unwrapMaterial(keks.find(KEY_A).orElseThrow(), KEY_A, version, material));
+            plain.add(softwareKeystore.unwrapMaterial(keks.find(KEY_A).orElseThrow(), ACCOUNT, KEY_A, version, material));
         }
         ExecutorService threads = Executors.newFixedThreadPool(3);
         try {
@@ -265,7 +268,7 @@ class KeyHierarchyTest {
                 workers.add(threads.submit(() -> {
                     for (int i = 0; i < 1500; i++) {
                         int v = (i + offset) % versions.size();
-                        byte[] blob = tiny.encrypt(KEY_A, versions.get(v), wrapped.get(v), KeySpec.AES_256,
+                        byte[] blob = tiny.encrypt(ACCOUNT, KEY_A, versions.get(v), wrapped.get(v), KeySpec.AES_256,
                                 PLAINTEXT, CONTEXT);
                         assertThat(cipher.decrypt(plain.get(v), CiphertextBlob.parse(blob), CONTEXT))
                                 .isEqualTo(PLAINTEXT);

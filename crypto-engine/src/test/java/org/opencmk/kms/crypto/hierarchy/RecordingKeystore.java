@@ -5,6 +5,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.opencmk.kms.crypto.SecretBytes;
 import org.opencmk.kms.crypto.keystore.Keystore;
+import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.events.KeyVersionId;
 import org.opencmk.kms.events.ProtectionLevel;
@@ -28,8 +29,13 @@ final class RecordingKeystore implements Keystore {
     }
 
     @Override
-    public byte[] createKeyEncryptionKey(KeyId keyId) {
-        return delegate.createKeyEncryptionKey(keyId);
+    public byte[] createKeyEncryptionKey(AccountId account, KeyId keyId) {
+        return delegate.createKeyEncryptionKey(account, keyId);
+    }
+
+    @Override
+    public byte[] bindKeyEncryptionKey(byte[] kekReference, AccountId account, KeyId keyId) {
+        return delegate.bindKeyEncryptionKey(kekReference, account, keyId);
     }
 
     @Override
@@ -38,17 +44,17 @@ final class RecordingKeystore implements Keystore {
     }
 
     @Override
-    public WrappedKeyMaterial wrapMaterial(byte[] kekReference, KeyId keyId, KeyVersionId versionId,
-            SecretBytes material) {
+    public WrappedKeyMaterial wrapMaterial(byte[] kekReference, AccountId account, KeyId keyId,
+            KeyVersionId versionId, SecretBytes material) {
         wrapped.add(material);
-        return delegate.wrapMaterial(kekReference, keyId, versionId, material);
+        return delegate.wrapMaterial(kekReference, account, keyId, versionId, material);
     }
 
     @Override
-    public SecretBytes unwrapMaterial(byte[] kekReference, KeyId keyId, KeyVersionId versionId,
+    public SecretBytes unwrapMaterial(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
             WrappedKeyMaterial material) {
         unwraps.incrementAndGet();
-        SecretBytes result = delegate.unwrapMaterial(kekReference, keyId, versionId, material);
+        SecretBytes result = delegate.unwrapMaterial(kekReference, account, keyId, versionId, material);
         unwrapped.add(result);
         return result;
     }

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.opencmk.kms.crypto.RandomSource;
 import org.opencmk.kms.crypto.SecretBytes;
+import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.events.KeySpec;
 import org.opencmk.kms.events.KeyVersionId;
@@ -19,6 +20,9 @@ import org.opencmk.kms.events.WrappedKeyMaterial;
  * {@code TestKmsFacade}); the PKCS#11 keystore will run this same suite.
  */
 public abstract class KeystoreContract {
+
+    static final AccountId ACCOUNT = new AccountId(100000000001L);
+    static final AccountId OTHER_ACCOUNT = new AccountId(100000000002L);
 
     private static final KeyId KEY_A = KeyId.random();
     private static final KeyId KEY_B = KeyId.random();
@@ -48,11 +52,11 @@ public abstract class KeystoreContract {
 
     @Test
     void wrappedMaterialUnwrapsToTheSameBytes() {
-        byte[] kek = keystore.createKeyEncryptionKey(KEY_A);
+        byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
         try (SecretBytes material = RandomSource.newMaterial(KeySpec.AES_256)) {
-            WrappedKeyMaterial wrapped = keystore.wrapMaterial(kek, KEY_A, VERSION_1, material);
+            WrappedKeyMaterial wrapped = keystore.wrapMaterial(kek, ACCOUNT, KEY_A, VERSION_1, material);
 
-            try (SecretBytes unwrapped = keystore.unwrapMaterial(kek, KEY_A, VERSION_1, wrapped)) {
+            try (SecretBytes unwrapped = keystore.unwrapMaterial(kek, ACCOUNT, KEY_A, VERSION_1, wrapped)) {
                 assertThat(unwrapped.insecureBytes()).isEqualTo(material.insecureBytes());
             }
         }
@@ -60,75 +64,96 @@ public abstract class KeystoreContract {
 
     @Test
     void wrappingDoesNotConsumeTheCallersMaterial() {
-        byte[] kek = keystore.createKeyEncryptionKey(KEY_A);
+        byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
         SecretBytes material = RandomSource.newMaterial(KeySpec.SM4);
 
-        keystore.wrapMaterial(kek, KEY_A, VERSION_1, material);
+        keystore.wrapMaterial(kek, ACCOUNT, KEY_A, VERSION_1, material);
 
         assertThat(material.isDestroyed()).isFalse();
     }
 
     @Test
     void wrappingTheSameMaterialTwiceGivesDifferentBytes() {
-        byte[] kek = keystore.createKeyEncryptionKey(KEY_A);
+        byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
         SecretBytes material = RandomSource.newMaterial(KeySpec.AES_256);
 
-        assertThat(keystore.wrapMaterial(kek, KEY_A, VERSION_1, material))
-                .isNotEqualTo(keystore.wrapMaterial(kek, KEY_A, VERSION_1, material));
+        assertThat(keystore.wrapMaterial(kek, ACCOUNT, KEY_A, VERSION_1, material))
+                .isNotEqualTo(keystore.wrapMaterial(kek, ACCOUNT, KEY_A, VERSION_1, material));
     }
 
     @Test
     void materialCannotBeUnwrappedAsAnotherVersion() {
-        byte[] kek = keystore.createKeyEncryptionKey(KEY_A);
-        WrappedKeyMaterial wrapped = keystore.wrapMaterial(kek, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256));
+        byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        WrappedKeyMaterial wrapped = keystore.wrapMaterial(kek, ACCOUNT, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256));
 
-        assertThatThrownBy(() -> keystore.unwrapMaterial(kek, KEY_A, VERSION_2, wrapped))
+        assertThatThrownBy(() -> keystore.unwrapMaterial(kek, ACCOUNT, KEY_A, VERSION_2, wrapped))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
     }
 
     @Test
     void materialOfOneKeyCannotBeUnwrappedAsAnotherKeys() {
-        byte[] kekOfA = keystore.createKeyEncryptionKey(KEY_A);
-        byte[] kekOfB = keystore.createKeyEncryptionKey(KEY_B);
+        byte[] kekOfA = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        byte[] kekOfB = keystore.createKeyEncryptionKey(ACCOUNT, KEY_B);
         WrappedKeyMaterial wrappedForA =
-                keystore.wrapMaterial(kekOfA, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256));
+                keystore.wrapMaterial(kekOfA, ACCOUNT, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256));
 
-        assertThatThrownBy(() -> keystore.unwrapMaterial(kekOfB, KEY_B, VERSION_1, wrappedForA))
+        assertThatThrownBy(() -> keystore.unwrapMaterial(kekOfB, ACCOUNT, KEY_B, VERSION_1, wrappedForA))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
-        assertThatThrownBy(() -> keystore.unwrapMaterial(kekOfA, KEY_B, VERSION_1, wrappedForA))
+        assertThatThrownBy(() -> keystore.unwrapMaterial(kekOfA, ACCOUNT, KEY_B, VERSION_1, wrappedForA))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
-        assertThatThrownBy(() -> keystore.unwrapMaterial(kekOfB, KEY_A, VERSION_1, wrappedForA))
+        assertThatThrownBy(() -> keystore.unwrapMaterial(kekOfB, ACCOUNT, KEY_A, VERSION_1, wrappedForA))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
     }
 
     @Test
     void aKeyEncryptionKeyServesOnlyTheKeyItWasCreatedFor() {
-        byte[] kekOfA = keystore.createKeyEncryptionKey(KEY_A);
+        byte[] kekOfA = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
 
-        assertThatThrownBy(() -> keystore.wrapMaterial(kekOfA, KEY_B, VERSION_1, RandomSource.newMaterial(KeySpec.SM4)))
+        assertThatThrownBy(() -> keystore.wrapMaterial(kekOfA, ACCOUNT, KEY_B, VERSION_1, RandomSource.newMaterial(KeySpec.SM4)))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
     }
 
     @Test
-    void everyKeyEncryptionKeyIsNew() {
-        byte[] first = keystore.createKeyEncryptionKey(KEY_A);
-        byte[] second = keystore.createKeyEncryptionKey(KEY_A);
-        WrappedKeyMaterial underFirst =
-                keystore.wrapMaterial(first, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256));
+    void aKeyEncryptionKeyServesOnlyTheAccountItWasCreatedFor() {
+        byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        WrappedKeyMaterial wrapped =
+                keystore.wrapMaterial(kek, ACCOUNT, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256));
 
-        assertThatThrownBy(() -> keystore.unwrapMaterial(second, KEY_A, VERSION_1, underFirst))
+        assertThatThrownBy(() -> keystore.wrapMaterial(kek, OTHER_ACCOUNT, KEY_A, VERSION_1,
+                RandomSource.newMaterial(KeySpec.AES_256))).isInstanceOf(KeyMaterialUnavailableException.class);
+        assertThatThrownBy(() -> keystore.unwrapMaterial(kek, OTHER_ACCOUNT, KEY_A, VERSION_1, wrapped))
+                .isInstanceOf(KeyMaterialUnavailableException.class);
+        assertThatThrownBy(() -> keystore.bindKeyEncryptionKey(kek, OTHER_ACCOUNT, KEY_A))
+                .isInstanceOf(KeyMaterialUnavailableException.class);
+    }
+
+    @Test
+    void bindingAKeyEncryptionKeyThatIsAlreadyBoundChangesNothing() {
+        byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
+
+        assertThat(keystore.bindKeyEncryptionKey(kek, ACCOUNT, KEY_A)).isEqualTo(kek);
+    }
+
+    @Test
+    void everyKeyEncryptionKeyIsNew() {
+        byte[] first = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        byte[] second = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        WrappedKeyMaterial underFirst =
+                keystore.wrapMaterial(first, ACCOUNT, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256));
+
+        assertThatThrownBy(() -> keystore.unwrapMaterial(second, ACCOUNT, KEY_A, VERSION_1, underFirst))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
     }
 
     @Test
     void alteredWrappedMaterialIsRefused() {
-        byte[] kek = keystore.createKeyEncryptionKey(KEY_A);
-        byte[] wrapped = keystore.wrapMaterial(kek, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256)).bytes();
+        byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        byte[] wrapped = keystore.wrapMaterial(kek, ACCOUNT, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256)).bytes();
 
         for (int position = 0; position < wrapped.length; position++) {
             byte[] altered = wrapped.clone();
             altered[position] ^= 0x01;
-            assertThatThrownBy(() -> keystore.unwrapMaterial(kek, KEY_A, VERSION_1, new WrappedKeyMaterial(altered)))
+            assertThatThrownBy(() -> keystore.unwrapMaterial(kek, ACCOUNT, KEY_A, VERSION_1, new WrappedKeyMaterial(altered)))
                     .as("byte %d flipped", position)
                     .isInstanceOf(KeyMaterialUnavailableException.class);
         }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.opencmk.kms.crypto.RandomSource;
 import org.opencmk.kms.crypto.SecretBytes;
+import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.events.KeySpec;
 import org.opencmk.kms.events.KeyVersionId;
@@ -39,21 +40,82 @@ class SoftwareKeystoreTest extends KeystoreContract {
     }
 
     @Test
-    void wrappedFormsBeginWithFormatVersionOneAndAesGcm() {
-        byte[] kek = keystore.createKeyEncryptionKey(KEY_ID);
-        byte[] material = keystore.wrapMaterial(kek, KEY_ID, VERSION_ID, RandomSource.newMaterial(KeySpec.SM4)).bytes();
+    void wrappedFormsBeginWithFormatVersionTwoAndAesGcm() {
+        byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_ID);
+        byte[] material = keystore.wrapMaterial(kek, ACCOUNT, KEY_ID, VERSION_ID, RandomSource.newMaterial(KeySpec.SM4)).bytes();
         byte[] secret = keystore.wrapSecret(PURPOSE, RandomSource.newSecret(8));
 
         for (byte[] wrapped : new byte[][] {kek, material, secret}) {
-            assertThat(wrapped[0]).as("format version").isEqualTo((byte) 1);
+            assertThat(wrapped[0]).as("format version").isEqualTo((byte) 2);
             assertThat(wrapped[1]).as("AES-256-GCM").isEqualTo((byte) 1);
         }
         assertThat(kek).hasSize(1 + 1 + 12 + 32 + 16);
     }
 
+    /**
+     * A data directory of the release before accounts were bound: its KEK reference and material
+     * are format version 1, sealed with associated data that names no account. Built here with
+     * the JDK's AES-GCM from the layout {@code SymmetricCipher#wrap} documents.
+     */
+    @Test
+    void aKeyEncryptionKeyOfTheEarlierFormatIsBoundToItsAccountAndItsMaterialStillUnwraps() throws Exception {
+        byte[] root = RandomSource.randomBytes(32);
+        byte[] kek = RandomSource.randomBytes(32);
+        byte[] material = RandomSource.randomBytes(32);
+        byte[] legacyKek = legacyWrap(root, kek, concat(label("opencmk/kek"), uuid(KEY_ID.uuid())));
+        byte[] legacyMaterial = legacyWrap(kek, material,
+                concat(label("opencmk/material"), uuid(KEY_ID.uuid()), uuid(VERSION_ID.uuid())));
+        try (SoftwareKeystore legacy = new SoftwareKeystore(SecretBytes.copyOf(root))) {
+            byte[] bound = legacy.bindKeyEncryptionKey(legacyKek, ACCOUNT, KEY_ID);
+
+            assertThat(bound[0]).as("format version").isEqualTo((byte) 2);
+            try (SecretBytes unwrapped = legacy.unwrapMaterial(bound, ACCOUNT, KEY_ID, VERSION_ID,
+                    new WrappedKeyMaterial(legacyMaterial))) {
+                assertThat(unwrapped.insecureBytes()).isEqualTo(material);
+            }
+            assertThatThrownBy(() -> legacy.unwrapMaterial(bound, OTHER_ACCOUNT, KEY_ID, VERSION_ID,
+                    new WrappedKeyMaterial(legacyMaterial))).isInstanceOf(KeyMaterialUnavailableException.class);
+            byte[] downgraded = legacy.wrapMaterial(bound, ACCOUNT, KEY_ID, VERSION_ID, SecretBytes.copyOf(material))
+                    .bytes();
+            downgraded[0] = 1;
+            assertThatThrownBy(() -> legacy.unwrapMaterial(bound, ACCOUNT, KEY_ID, VERSION_ID,
+                    new WrappedKeyMaterial(downgraded))).isInstanceOf(KeyMaterialUnavailableException.class);
+        }
+    }
+
+    private static byte[] legacyWrap(byte[] key, byte[] secret, byte[] associatedData) throws Exception {
+        byte[] header = new byte[14];
+        header[0] = 1; // format version 1
+        header[1] = 1; // AES-256-GCM
+        System.arraycopy(RandomSource.randomBytes(12), 0, header, 2, 12);
+        javax.crypto.Cipher gcm = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+        gcm.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "AES"),
+                new javax.crypto.spec.GCMParameterSpec(128, header, 2, 12));
+        gcm.updateAAD(header);
+        gcm.updateAAD(associatedData);
+        return concat(header, gcm.doFinal(secret));
+    }
+
+    private static byte[] label(String name) {
+        return concat(name.getBytes(StandardCharsets.US_ASCII), new byte[1]);
+    }
+
+    private static byte[] uuid(java.util.UUID uuid) {
+        return java.nio.ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
+                .putLong(uuid.getLeastSignificantBits()).array();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
     @Test
     void aKeyEncryptionKeyReferenceCannotBeUnwrappedAsASecret() {
-        byte[] kek = keystore.createKeyEncryptionKey(KEY_ID);
+        byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_ID);
 
         assertThatThrownBy(() -> keystore.unwrapSecret("kek", kek)).isInstanceOf(KeyMaterialUnavailableException.class);
     }
@@ -91,12 +153,12 @@ class SoftwareKeystoreTest extends KeystoreContract {
         byte[] kek;
         WrappedKeyMaterial wrapped;
         try (Keystore first = SoftwareKeystore.openOrCreate(file)) {
-            kek = first.createKeyEncryptionKey(KEY_ID);
-            wrapped = first.wrapMaterial(kek, KEY_ID, VERSION_ID, material);
+            kek = first.createKeyEncryptionKey(ACCOUNT, KEY_ID);
+            wrapped = first.wrapMaterial(kek, ACCOUNT, KEY_ID, VERSION_ID, material);
         }
 
         try (Keystore reopened = SoftwareKeystore.openOrCreate(file)) {
-            assertThat(reopened.unwrapMaterial(kek, KEY_ID, VERSION_ID, wrapped).insecureBytes())
+            assertThat(reopened.unwrapMaterial(kek, ACCOUNT, KEY_ID, VERSION_ID, wrapped).insecureBytes())
                     .isEqualTo(material.insecureBytes());
         }
     }

@@ -29,6 +29,9 @@ import org.axonframework.modelling.saga.repository.jdbc.SagaSqlSchema;
 import org.axonframework.spring.messaging.unitofwork.SpringTransactionManager;
 import org.opencmk.kms.command.lifecycle.KeyNotFoundTranslation;
 import org.opencmk.kms.crypto.hierarchy.KeyHierarchy;
+import org.opencmk.kms.crypto.keystore.Keystore;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.opencmk.kms.query.keyview.KeyView;
 import org.opencmk.kms.query.keyview.KeyViewFeeds;
 import org.springframework.beans.factory.ObjectProvider;
@@ -154,14 +157,15 @@ public class AxonConfiguration {
     }
 
     @Bean
-    public KeyView keyView(EventStore eventStore, KeyHierarchy keyHierarchy) {
+    public KeyView keyView(EventStore eventStore, KeyHierarchy keyHierarchy, JdbcKekRepository keks) {
         return new KeyView((aggregateId, fromSequence) -> eventStore.readEvents(aggregateId, fromSequence).asStream(),
-                keyHierarchy::evict);
+                keks::learn, keyHierarchy::keyDeleted);
     }
 
     @Bean
-    public KeyViewLoader keyViewLoader(KeyView keyView, EventStorageEngine engine) {
-        return new KeyViewLoader(keyView, engine);
+    public KeyViewLoader keyViewLoader(KeyView keyView, EventStorageEngine engine, JdbcKekRepository keks,
+                                       Keystore keystore, JdbcTemplate jdbc, TransactionTemplate transaction) {
+        return new KeyViewLoader(keyView, engine, keks, new KekAccountBinding(keyView, keystore, jdbc, transaction));
     }
 
     @Bean

@@ -21,11 +21,15 @@ public class KeyViewLoader implements SmartInitializingSingleton {
 
     private final KeyView view;
     private final EventStorageEngine engine;
+    private final JdbcKekRepository keks;
+    private final KekAccountBinding binding;
     private volatile TrackingToken lastToken;
 
-    public KeyViewLoader(KeyView view, EventStorageEngine engine) {
+    public KeyViewLoader(KeyView view, EventStorageEngine engine, JdbcKekRepository keks, KekAccountBinding binding) {
         this.view = view;
         this.engine = engine;
+        this.keks = keks;
+        this.binding = binding;
     }
 
     @Override
@@ -44,6 +48,10 @@ public class KeyViewLoader implements SmartInitializingSingleton {
             }
         }
         log.info("Key view rebuilt from {} events in {} ms", count, (System.nanoTime() - started) / 1_000_000);
+        // Every key known until now has its KEK row committed with its creation: read them all at
+        // once; keys created from here on are learnt one by one as their creation arrives.
+        binding.bindLegacyKeyEncryptionKeys();
+        log.info("{} key-encryption keys in memory", keks.loadAll());
     }
 
     /** Where the rebuild stopped; null when the store was empty (the feed then starts at the tail). */

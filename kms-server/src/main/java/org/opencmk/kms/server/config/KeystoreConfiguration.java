@@ -3,12 +3,10 @@ package org.opencmk.kms.server.config;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.util.Optional;
 import org.opencmk.kms.crypto.hierarchy.KekRepository;
 import org.opencmk.kms.crypto.hierarchy.KeyHierarchy;
 import org.opencmk.kms.crypto.keystore.Keystore;
 import org.opencmk.kms.crypto.keystore.SoftwareKeystore;
-import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.server.KmsProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,29 +46,9 @@ public class KeystoreConfiguration {
         return new KeyHierarchy(keystore, keks, properties.cache().maximumKeys(), properties.cache().expireAfterAccess());
     }
 
-    /**
-     * Key-encryption keys in {@code kms_key_encryption_key}. Writes join the command's transaction,
-     * so a key's creation or deletion and its key-encryption key commit or roll back together.
-     */
+    /** Key-encryption keys in {@code kms_key_encryption_key}, all of them in memory. */
     @Bean
-    public KekRepository kekRepository(JdbcTemplate jdbc) {
-        return new KekRepository() {
-            @Override
-            public Optional<byte[]> find(KeyId keyId) {
-                return jdbc.query("SELECT kek_reference FROM kms_key_encryption_key WHERE key_id = ?",
-                        (rs, n) -> rs.getBytes(1), keyId.value()).stream().findFirst();
-            }
-
-            @Override
-            public void save(KeyId keyId, byte[] kekReference) {
-                jdbc.update("INSERT INTO kms_key_encryption_key (key_id, kek_reference) VALUES (?, ?)",
-                        keyId.value(), kekReference);
-            }
-
-            @Override
-            public void delete(KeyId keyId) {
-                jdbc.update("DELETE FROM kms_key_encryption_key WHERE key_id = ?", keyId.value());
-            }
-        };
+    public JdbcKekRepository kekRepository(JdbcTemplate jdbc) {
+        return new JdbcKekRepository(jdbc);
     }
 }

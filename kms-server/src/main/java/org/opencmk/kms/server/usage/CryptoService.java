@@ -75,7 +75,7 @@ public class CryptoService {
         KeyVersion version = key.version(blob.versionId())
                 .orElseThrow(() -> new KmsException(KmsError.INVALID_CIPHERTEXT, "the ciphertext is not valid"));
         try {
-            byte[] plaintext = keyHierarchy.decrypt(version.material(), blob, context);
+            byte[] plaintext = keyHierarchy.decrypt(key.account(), version.material(), blob, context);
             return new Opened(key, version, SecretBytes.takeOwnership(plaintext));
         } catch (KeyMaterialUnavailableException deletedMeanwhile) {
             throw notFound(key);
@@ -122,7 +122,8 @@ public class CryptoService {
         KeyVersion primary = key.primary()
                 .orElseThrow(() -> new KmsException(KmsError.KEY_PENDING_IMPORT, "the key has no key material"));
         try {
-            byte[] blob = keyHierarchy.encrypt(key.keyId(), primary.id(), primary.material(), key.keySpec(), plaintext, context);
+            byte[] blob = keyHierarchy.encrypt(key.account(), key.keyId(), primary.id(), primary.material(), key.keySpec(),
+                    plaintext, context);
             return new Sealed(key, primary, blob);
         } catch (KeyMaterialUnavailableException deletedMeanwhile) {
             throw notFound(key);

@@ -50,6 +50,7 @@ public final class KmsServer implements AutoCloseable {
     public static final String UNSET = "<unset>";
 
     public synchronized void start() {
+        BlockingCalls.install();
         List<String> args = new ArrayList<>(List.of(
                 "--kms.data-dir=" + dataDir,
                 "--server.port=" + (port == 0 ? 0 : port),
@@ -69,11 +70,13 @@ public final class KmsServer implements AutoCloseable {
         port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
     }
 
+    /** Stops the server; fails if anything blocked a non-blocking thread while it ran. */
     public synchronized void stop() {
         if (context != null) {
             context.close();
             context = null;
         }
+        BlockingCalls.requireNone();
     }
 
     public void restart() {

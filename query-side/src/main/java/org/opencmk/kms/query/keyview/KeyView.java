@@ -49,6 +49,7 @@ public class KeyView {
     private final Map<AccountId, Set<KeyId>> keysByAccount = new ConcurrentHashMap<>();
     private final Map<AccountId, AccountAliases> aliasesByAccount = new ConcurrentHashMap<>();
     private final EventHistory history;
+    private final Consumer<KeyId> onKeyCreated;
     private final Consumer<KeyId> onKeyDeleted;
 
     /**
@@ -56,7 +57,19 @@ public class KeyView {
      *     material from a cache
      */
     public KeyView(EventHistory history, Consumer<KeyId> onKeyDeleted) {
+        this(history, keyId -> { }, onKeyDeleted);
+    }
+
+    /**
+     * @param onKeyCreated called before a new key becomes visible, on the thread that applies its
+     *     creation (an event processor's, never a request's), e.g. to have what its use needs
+     *     in memory by the time a request can name it
+     * @param onKeyDeleted called once a deleted key left the view, e.g. to drop its unwrapped
+     *     material from a cache
+     */
+    public KeyView(EventHistory history, Consumer<KeyId> onKeyCreated, Consumer<KeyId> onKeyDeleted) {
         this.history = history;
+        this.onKeyCreated = onKeyCreated;
         this.onKeyDeleted = onKeyDeleted;
     }
 
@@ -69,6 +82,15 @@ public class KeyView {
             return Optional.empty();
         }
         return Optional.of(key);
+    }
+
+    /**
+     * The owner of a live key, for the KMS itself (its start-up, its migrations); never for
+     * answering a caller, who must see only its own keys ({@link #find}).
+     */
+    public Optional<AccountId> ownerOf(KeyId keyId) {
+        KeyRecord key = keys.get(keyId);
+        return key == null || key.deleted() ? Optional.empty() : Optional.of(key.account());
     }
 
     /** The caller's live key named by a key id or by one of the caller's aliases. */
@@ -128,6 +150,9 @@ public class KeyView {
 
     private void applyKeyEvent(DomainEventMessage<?> message) {
         KeyId keyId = new KeyId(message.getAggregateIdentifier());
+        if (!keys.containsKey(keyId)) {
+            onKeyCreated.accept(keyId);
+        }
         boolean[] deletedNow = {false};
         KeyRecord result = keys.compute(keyId, (id, current) -> {
             long next = current == null ? 0 : current.sequence() + 1;

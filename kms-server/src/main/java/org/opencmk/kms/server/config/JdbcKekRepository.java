@@ -1,0 +1,96 @@
+package org.opencmk.kms.server.config;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.opencmk.kms.crypto.hierarchy.KekRepository;
+import org.opencmk.kms.events.KeyId;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * Key-encryption key references in {@code kms_key_encryption_key}, and every one of them in
+ * memory, so that the hot path's cache miss ({@link #find}) never waits for the database
+ * (DESIGN.md "Hot path"). Writes join the command's transaction, so a key's creation or deletion
+ * and its KEK commit or roll back together; memory follows the outcome.
+ *
+ * <p>Memory is filled once at start ({@link #loadAll}, after the key view is rebuilt) and then
+ * kept current per key: this node's own writes at once, another node's through the key view's
+ * events ({@link #learn} on a key's creation, {@link #forget} on its deletion).
+ */
+public final class JdbcKekRepository implements KekRepository {
+
+    private final JdbcTemplate jdbc;
+    private final Map<KeyId, byte[]> references = new ConcurrentHashMap<>();
+    private volatile boolean loaded;
+
+    public JdbcKekRepository(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    @Override
+    public Optional<byte[]> find(KeyId keyId) {
+        return Optional.ofNullable(references.get(keyId)).map(byte[]::clone);
+    }
+
+    @Override
+    public void save(KeyId keyId, byte[] kekReference) {
+        jdbc.update("INSERT INTO kms_key_encryption_key (key_id, kek_reference) VALUES (?, ?)",
+                keyId.value(), kekReference);
+        byte[] copy = kekReference.clone();
+        references.put(keyId, copy);
+        onRollback(() -> references.remove(keyId, copy));
+    }
+
+    @Override
+    public void forget(KeyId keyId) {
+        byte[] forgotten = references.remove(keyId);
+        if (forgotten != null) {
+            onRollback(() -> references.putIfAbsent(keyId, forgotten));
+        }
+    }
+
+    @Override
+    public void delete(KeyId keyId) {
+        jdbc.update("DELETE FROM kms_key_encryption_key WHERE key_id = ?", keyId.value());
+    }
+
+    /** Reads every reference into memory; from then on {@link #learn} reads the keys it is told of. */
+    public int loadAll() {
+        jdbc.query("SELECT key_id, kek_reference FROM kms_key_encryption_key",
+                rs -> {
+                    references.put(new KeyId(rs.getString(1)), rs.getBytes(2));
+                });
+        loaded = true;
+        return references.size();
+    }
+
+    /**
+     * A key was created, maybe on another node: reads its reference unless memory has it. Called
+     * from the key view's feeds, never from an event loop. Before {@link #loadAll} (while the key
+     * view is rebuilt at start) it does nothing: {@code loadAll} reads them all at once.
+     */
+    public void learn(KeyId keyId) {
+        if (!loaded || references.containsKey(keyId)) {
+            return;
+        }
+        jdbc.query("SELECT kek_reference FROM kms_key_encryption_key WHERE key_id = ?",
+                rs -> {
+                    references.putIfAbsent(keyId, rs.getBytes(1));
+                }, keyId.value());
+    }
+
+    private static void onRollback(Runnable undo) {
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCompletion(int status) {
+                    if (status != STATUS_COMMITTED) {
+                        undo.run();
+                    }
+                }
+            });
+        }
+    }
+}
