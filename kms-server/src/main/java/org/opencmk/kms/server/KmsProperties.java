@@ -7,7 +7,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Everything an operator can set, under {@code kms.*} (environment: {@code KMS_*}, e.g.
- * {@code KMS_DATA_DIR}, {@code KMS_DB_URL}, {@code KMS_ROOT_KEY}, {@code KMS_BOOTSTRAP_SECRET_ID}).
+ * {@code KMS_DATA_DIR}, {@code KMS_DB_URL}, {@code KMS_ROOT_KEY}, {@code KMS_BOOTSTRAP_SECRET_ID},
+ * {@code KMS_TLS_CERT}).
  *
  * @param dataDir where the embedded database, the root key file and the bootstrap credentials live
  * @param rootKey base64 root key of the software keystore; overrides the root key file
@@ -21,6 +22,7 @@ public record KmsProperties(
         @DefaultValue Bootstrap bootstrap,
         @DefaultValue Throttle throttle,
         @DefaultValue Cache cache,
+        @DefaultValue Tls tls,
         @DefaultValue("P1D") Duration dayLength) {
 
     /** An external PostgreSQL; with no url the server runs an embedded one in the data directory. */
@@ -39,6 +41,13 @@ public record KmsProperties(
 
     /** Per-account request rate: a token bucket refilled at {@code requestsPerSecond}. */
     public record Throttle(@DefaultValue("5000") long requestsPerSecond, @DefaultValue("5000") long burst) {
+    }
+
+    /**
+     * HTTPS: a PEM certificate chain (server certificate first) and its unencrypted PEM private key.
+     * Both or neither; with neither the server speaks plain HTTP.
+     */
+    public record Tls(Path cert, Path key) {
     }
 
     /** Unwrapped key material kept in memory for the cryptographic path. */

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.X509TrustManager;
 import org.opencmk.kms.server.KmsServerApplication;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -35,14 +36,24 @@ public final class KmsServer implements AutoCloseable {
         this.settings = settings;
     }
 
-    /** A new server on a fresh data directory; {@code settings} are extra {@code key=value} properties. */
+    /**
+     * A new server on a fresh data directory; {@code settings} are extra {@code key=value} properties.
+     * With {@code kms.tls.cert} among them it speaks HTTPS, and its clients trust that certificate.
+     * A server that fails to start leaves no data directory behind.
+     */
     public static KmsServer start(Map<String, String> settings) {
+        KmsServer server;
         try {
-            KmsServer server = new KmsServer(Files.createTempDirectory("kms-it-"), settings);
-            server.start();
-            return server;
+            server = new KmsServer(Files.createTempDirectory("kms-it-"), settings);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        try {
+            server.start();
+            return server;
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
         }
     }
 
@@ -100,11 +111,24 @@ public final class KmsServer implements AutoCloseable {
         return context.getBean(type);
     }
 
-    /** The official Tencent Cloud SDK's KMS client, pointed at this server. */
+    public boolean tls() {
+        return settings.containsKey("kms.tls.cert") && !UNSET.equals(settings.get("kms.tls.cert"));
+    }
+
+    /**
+     * The official Tencent Cloud SDK's KMS client, pointed at this server: over plain HTTP, or with
+     * TLS over the SDK's default {@code https://}, trusting the server's certificate only.
+     */
     public KmsClient client(String secretId, String secretKey) {
         HttpProfile http = new HttpProfile();
         http.setEndpoint("127.0.0.1:" + port);
-        http.setProtocol("http://");
+        if (tls()) {
+            X509TrustManager trust = TestCertificate.trusting(Path.of(settings.get("kms.tls.cert")));
+            http.setSslSocketFactory(TestCertificate.sslContext(trust).getSocketFactory());
+            http.setX509TrustManager(trust);
+        } else {
+            http.setProtocol("http://");
+        }
         ClientProfile profile = new ClientProfile();
         profile.setHttpProfile(http);
         return new KmsClient(new Credential(secretId, secretKey), "ap-guangzhou", profile);
