@@ -7,9 +7,13 @@ import org.opencmk.kms.events.KmsError;
 import org.opencmk.kms.events.KmsException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Isolation;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Accounts, and the administrative actions on them (only for administrative credentials). */
+/**
+ * Accounts and their credentials, and the administrative actions on them (only for administrative
+ * credentials; any account's).
+ */
 @Component
 public class Accounts {
 
@@ -38,10 +42,55 @@ public class Accounts {
     @Transactional
     public IssuedCredential createCredential(Caller caller, AccountId account) {
         requireAdmin(caller);
-        if (!exists(account)) {
-            throw new KmsException(KmsError.ACCOUNT_NOT_FOUND, "the account " + account + " does not exist");
-        }
+        requireExists(account);
         return credentials.issue(account, false);
+    }
+
+    /** One page of an account's credentials (not the deleted ones), and how many there are. */
+    public record CredentialPage(List<Credentials.Credential> credentials, long totalCount) {
+    }
+
+    /** The account's credentials, oldest first; the page and the count from one snapshot. */
+    @Transactional(readOnly = true, isolation = Isolation.REPEATABLE_READ)
+    public CredentialPage listCredentials(Caller caller, AccountId account, int offset, int limit) {
+        requireAdmin(caller);
+        requireExists(account);
+        return new CredentialPage(credentials.list(account, offset, limit), credentials.count(account));
+    }
+
+    /**
+     * Lets a disabled credential sign requests again, on every node within a second.
+     *
+     * @return the credential, or empty when it does not exist (or was deleted)
+     */
+    @Transactional
+    public Optional<Credentials.Credential> enableCredential(Caller caller, String secretId) {
+        requireAdmin(caller);
+        return credentials.enable(secretId);
+    }
+
+    /**
+     * Refuses requests signed with the credential, on every node within a second. A caller may
+     * disable its own credential, unless it is the last enabled administrative one.
+     *
+     * @return the credential, or empty when it does not exist (or was deleted)
+     */
+    @Transactional
+    public Optional<Credentials.Credential> disableCredential(Caller caller, String secretId) {
+        requireAdmin(caller);
+        return credentials.disable(secretId);
+    }
+
+    /**
+     * Deletes the credential for good (its SecretKey is erased), on every node within a second;
+     * the same rule as {@link #disableCredential} protects the last administrator.
+     *
+     * @return the credential, or empty when it does not exist (or was deleted already)
+     */
+    @Transactional
+    public Optional<Credentials.Credential> deleteCredential(Caller caller, String secretId) {
+        requireAdmin(caller);
+        return credentials.delete(secretId);
     }
 
     Optional<AccountId> defaultAccount() {
@@ -56,9 +105,11 @@ public class Accounts {
         return new AccountId(id);
     }
 
-    private boolean exists(AccountId account) {
+    private void requireExists(AccountId account) {
         Integer count = jdbc.queryForObject("SELECT count(*) FROM kms_account WHERE account_id = ?", Integer.class, account.value());
-        return count != null && count > 0;
+        if (count == null || count == 0) {
+            throw new KmsException(KmsError.ACCOUNT_NOT_FOUND, "the account " + account + " does not exist");
+        }
     }
 
     private static void requireAdmin(Caller caller) {
