@@ -57,6 +57,21 @@ public final class KmsServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A server on a data directory of the test's (an earlier release's, say), which
+     * {@link #close} deletes.
+     */
+    public static KmsServer startOn(Path dataDir, Map<String, String> settings) {
+        KmsServer server = new KmsServer(dataDir, settings);
+        try {
+            server.start();
+            return server;
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
     /** Settings that mean "leave this one out" rather than a value. */
     public static final String UNSET = "<unset>";
 
