@@ -10,7 +10,10 @@ import com.tencentcloudapi.kms.v20190118.models.CreateKeyRequest;
 import com.tencentcloudapi.kms.v20190118.models.DescribeKeyRequest;
 import com.tencentcloudapi.kms.v20190118.models.ListKeysRequest;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.opencmk.kms.server.support.Accounts;
@@ -54,6 +57,35 @@ class AuthenticationAndIsolationIT {
         long fourMinutesAgo = Instant.now().getEpochSecond() - 240;
         assertThat(raw.call("ListKeys", "{}".getBytes(StandardCharsets.UTF_8), fourMinutesAgo,
                 KmsServer.BOOTSTRAP_SECRET_KEY, "127.0.0.1:" + server.port()).errorCode()).isNull();
+    }
+
+    /**
+     * X-TC-Timestamp is 1 to 18 ASCII digits. Before, a signature dated Long.MIN_VALUE + now
+     * passed the skew check (abs overflowed) and then failed as an InternalError, with an ERROR
+     * stack trace in the log.
+     */
+    @Test
+    void aMalformedOrFarOffTimestampIsAnAuthFailureAndNeverAnInternalError() throws Exception {
+        RawClient raw = server.rawAdmin();
+        long logBefore = Files.size(server.logFile());
+        long now = Instant.now().getEpochSecond();
+        List<String> malformed = new ArrayList<>(List.of("-9223372036854775808", "9223372036854775807",
+                "99999999999999999999", "+" + now, "0x" + Long.toHexString(now), now + ".0", "-" + now, "1e9"));
+        for (long drift = -5; drift <= 5; drift++) {
+            malformed.add(Long.toString(Long.MIN_VALUE + now + drift));
+        }
+        for (String timestamp : malformed) {
+            assertThat(raw.callWithTimestamp("ListKeys", "{}", timestamp).errorCode()).as(timestamp)
+                    .isEqualTo("AuthFailure.InvalidAuthorization");
+        }
+        for (String farOff : List.of("0", "1", "999999999999999999", Long.toString(now + 86_400 * 365))) {
+            assertThat(raw.callWithTimestamp("ListKeys", "{}", farOff).errorCode()).as(farOff)
+                    .isEqualTo("AuthFailure.SignatureExpire");
+        }
+        assertThat(raw.callWithTimestamp("ListKeys", "{}", Long.toString(now)).errorCode()).isNull();
+        byte[] log = Files.readAllBytes(server.logFile());
+        assertThat(new String(log, (int) logBefore, log.length - (int) logBefore, StandardCharsets.UTF_8))
+                .doesNotContain(" ERROR ").doesNotContain("Exception");
     }
 
     @Test
