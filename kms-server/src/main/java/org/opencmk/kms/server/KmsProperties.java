@@ -21,6 +21,7 @@ public record KmsProperties(
         @DefaultValue Bootstrap bootstrap,
         @DefaultValue Throttle throttle,
         @DefaultValue Cache cache,
+        @DefaultValue Auth auth,
         @DefaultValue("P1D") Duration dayLength) {
 
     /** An external PostgreSQL; with no url the server runs an embedded one in the data directory. */
@@ -39,6 +40,14 @@ public record KmsProperties(
 
     /** Per-account request rate: a token bucket refilled at {@code requestsPerSecond}. */
     public record Throttle(@DefaultValue("5000") long requestsPerSecond, @DefaultValue("5000") long burst) {
+    }
+
+    /**
+     * Request authentication. {@code requireSignedAction} ({@code KMS_AUTH_REQUIRE_SIGNED_ACTION})
+     * refuses requests whose signature does not cover {@code X-TC-Action}; off by default because
+     * the official SDKs sign only {@code content-type;host}.
+     */
+    public record Auth(@DefaultValue("false") boolean requireSignedAction) {
     }
 
     /** Unwrapped key material kept in memory for the cryptographic path. */

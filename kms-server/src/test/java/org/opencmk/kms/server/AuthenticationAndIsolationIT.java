@@ -88,6 +88,14 @@ class AuthenticationAndIsolationIT {
                 .doesNotContain(" ERROR ").doesNotContain("Exception");
     }
 
+    /** The official SDKs sign only content-type;host; a client that signs X-TC-Action is held to it. */
+    @Test
+    void anActionTheClientSignedCannotBeSwapped() {
+        RawClient raw = server.rawAdmin();
+        assertThat(raw.callSigningAction("ListKeys", "ListKeys", "{}").errorCode()).isNull();
+        assertThat(raw.callSigningAction("ListKeys", "ListAliases", "{}").errorCode()).isEqualTo("AuthFailure.SignatureFailure");
+    }
+
     @Test
     void aSignatureOverTheHostWithoutItsPortIsAcceptedAsTheNodeSdkSendsIt() {
         var answer = server.rawAdmin().call("ListKeys", "{}".getBytes(StandardCharsets.UTF_8),

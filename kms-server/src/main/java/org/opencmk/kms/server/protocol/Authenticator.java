@@ -5,9 +5,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.opencmk.kms.server.KmsProperties;
 import org.opencmk.kms.server.account.Caller;
 import org.opencmk.kms.server.account.Credentials;
 import org.opencmk.kms.server.throttle.AccountThrottle;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
 
@@ -25,15 +27,24 @@ public class Authenticator {
      * no other digits. 18 digits at most, so any value it admits fits a long.
      */
     static final Pattern TIMESTAMP = Pattern.compile("[0-9]{1,18}");
+    /** The header that names the action, as it appears in SignedHeaders. */
+    static final String ACTION_HEADER = "x-tc-action";
 
     private final Credentials credentials;
     private final AccountThrottle throttle;
     private final Clock clock;
+    private final boolean requireSignedAction;
 
-    public Authenticator(Credentials credentials, AccountThrottle throttle, Clock clock) {
+    @Autowired
+    public Authenticator(Credentials credentials, AccountThrottle throttle, Clock clock, KmsProperties properties) {
+        this(credentials, throttle, clock, properties.auth().requireSignedAction());
+    }
+
+    Authenticator(Credentials credentials, AccountThrottle throttle, Clock clock, boolean requireSignedAction) {
         this.credentials = credentials;
         this.throttle = throttle;
         this.clock = clock;
+        this.requireSignedAction = requireSignedAction;
     }
 
     public Caller authenticate(ServerRequest.Headers headers, String path, byte[] body) {
@@ -45,6 +56,12 @@ public class Authenticator {
         List<String> signed = List.of(credential.signedHeaders());
         if (!signed.contains("content-type") || !signed.contains("host")) {
             throw new ProtocolException(ErrorCode.AUTH_INVALID_AUTHORIZATION, "SignedHeaders must include content-type and host");
+        }
+        // Unsigned, X-TC-Action can be swapped: a captured request replays as another action
+        // with the same fields within the timestamp's window (PROTOCOL.md "Request").
+        if (requireSignedAction && !signed.contains(ACTION_HEADER)) {
+            throw new ProtocolException(ErrorCode.AUTH_INVALID_AUTHORIZATION,
+                    "SignedHeaders must include x-tc-action: this server requires the action to be signed");
         }
         String timestamp = headers.firstHeader("X-TC-Timestamp");
         long signedAt = parseTimestamp(timestamp);

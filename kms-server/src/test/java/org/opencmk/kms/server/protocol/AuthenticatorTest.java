@@ -9,16 +9,21 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.opencmk.kms.server.KmsProperties;
 import org.opencmk.kms.server.account.Credentials;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.mock.web.reactive.function.server.MockServerRequest;
 import org.springframework.web.reactive.function.server.ServerRequest;
 
 /**
- * The checks made before a credential is looked up: the shape of X-TC-Timestamp and its
- * distance from the clock. The credential store knows no
+ * The checks made before a credential is looked up: the shape of X-TC-Timestamp, its distance
+ * from the clock, and (when required) a signed X-TC-Action. The credential store knows no
  * SecretId here, so a request that passes every one of those checks ends in
  * {@code AuthFailure.SecretIdNotFound}.
  */
@@ -28,8 +33,10 @@ class AuthenticatorTest {
     private static final String TODAY = "2025-10-09";
     private static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC);
     private static final String MINIMAL = "content-type;host";
+    private static final String WITH_ACTION = "content-type;host;x-tc-action";
 
-    private final Authenticator authenticator = new Authenticator(mock(Credentials.class), null, CLOCK);
+    private final Authenticator authenticator = new Authenticator(mock(Credentials.class), null, CLOCK, false);
+    private final Authenticator requiringSignedAction = new Authenticator(mock(Credentials.class), null, CLOCK, true);
 
     @ParameterizedTest
     @ValueSource(strings = {"+1760000000", " 1760000000", "1760000000 ", "\u0661\u0667\u0666\u0660\u0660\u0660\u0660\u0660\u0660\u0660",
@@ -86,6 +93,44 @@ class AuthenticatorTest {
             assertThatCode(() -> Tc3Signature.dateOf(extreme)).as("date of %d", extreme).doesNotThrowAnyException();
             assertThat(Tc3Signature.dateOf(extreme)).as("date of %d", extreme).doesNotMatch("\\d{4}-\\d{2}-\\d{2}");
         }
+    }
+
+    @Test
+    void whenRequiredAnUnsignedActionIsRefused() {
+        ProtocolException refusal = assertRefused(requiringSignedAction, request(MINIMAL, Long.toString(NOW)),
+                ErrorCode.AUTH_INVALID_AUTHORIZATION);
+        assertThat(refusal.getMessage()).contains("x-tc-action");
+        assertRefused(requiringSignedAction, request("content-type;host;x-tc-version", Long.toString(NOW)),
+                ErrorCode.AUTH_INVALID_AUTHORIZATION);
+    }
+
+    @Test
+    void whenRequiredASignedActionPassesTheCheck() {
+        assertRefused(requiringSignedAction, request(WITH_ACTION, Long.toString(NOW)), ErrorCode.AUTH_SECRET_ID_NOT_FOUND);
+    }
+
+    @Test
+    void byDefaultAnUnsignedActionIsAcceptedAsTheOfficialSdksSendIt() {
+        assertRefused(authenticator, request(MINIMAL, Long.toString(NOW)), ErrorCode.AUTH_SECRET_ID_NOT_FOUND);
+    }
+
+    /** The README names the environment variable; Spring's relaxed binding must map it. */
+    @Test
+    void theRequirementIsSwitchedOnByItsEnvironmentVariableAndOffByDefault() {
+        Authenticator fromEnvironment = new Authenticator(mock(Credentials.class), null, CLOCK,
+                properties(Map.of("KMS_AUTH_REQUIRE_SIGNED_ACTION", "true")));
+        assertRefused(fromEnvironment, request(MINIMAL, Long.toString(NOW)), ErrorCode.AUTH_INVALID_AUTHORIZATION);
+
+        Authenticator byDefault = new Authenticator(mock(Credentials.class), null, CLOCK, properties(Map.of()));
+        assertRefused(byDefault, request(MINIMAL, Long.toString(NOW)), ErrorCode.AUTH_SECRET_ID_NOT_FOUND);
+    }
+
+    private static KmsProperties properties(Map<String, Object> environmentVariables) {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                        environmentVariables));
+        return Binder.get(environment).bindOrCreate("kms", KmsProperties.class);
     }
 
     private static ProtocolException assertRefused(Authenticator authenticator, ServerRequest.Headers headers, ErrorCode code) {

@@ -70,6 +70,16 @@ public final class RawClient {
                 dateOf(Instant.now().getEpochSecond()), secretKey, host);
     }
 
+    /**
+     * Signs {@code content-type;host;x-tc-action} with {@code signedAction} as the action, as
+     * Tencent's own signing example does, and sends {@code sentAction}.
+     */
+    public Answer callSigningAction(String signedAction, String sentAction, String body) {
+        long now = Instant.now().getEpochSecond();
+        return signed(sentAction, signedAction, body.getBytes(StandardCharsets.UTF_8), Long.toString(now), dateOf(now),
+                secretKey, host);
+    }
+
     private Answer signed(String action, String signedAction, byte[] body, String timestamp, String date,
                           String signingKey, String signedHost) {
         String contentType = "application/json; charset=utf-8";
