@@ -65,6 +65,7 @@ class PersistedNamesTest {
                 shape("KeyDeleted", "keyId", "deletedAt"),
                 shape("AliasCreated", "account", "alias", "keyId"),
                 shape("AliasUpdated", "account", "alias", "previousKeyId", "keyId"),
+                shape("AliasRenamed", "account", "previousAlias", "alias", "keyId"),
                 shape("AliasDeleted", "account", "alias", "keyId", "withKey"));
     }
 

@@ -23,6 +23,7 @@ public record KmsProperties(
         @DefaultValue Throttle throttle,
         @DefaultValue Cache cache,
         @DefaultValue Tls tls,
+        @DefaultValue Auth auth,
         @DefaultValue("P1D") Duration dayLength) {
 
     /** An external PostgreSQL; with no url the server runs an embedded one in the data directory. */
@@ -48,6 +49,14 @@ public record KmsProperties(
      * Both or neither; with neither the server speaks plain HTTP.
      */
     public record Tls(Path cert, Path key) {
+    }
+
+    /**
+     * Request authentication. {@code requireSignedAction} ({@code KMS_AUTH_REQUIRE_SIGNED_ACTION})
+     * refuses requests whose signature does not cover {@code X-TC-Action}; off by default because
+     * the official SDKs sign only {@code content-type;host}.
+     */
+    public record Auth(@DefaultValue("false") boolean requireSignedAction) {
     }
 
     /** Unwrapped key material kept in memory for the cryptographic path. */

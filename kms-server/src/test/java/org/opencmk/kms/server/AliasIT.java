@@ -68,18 +68,49 @@ class AliasIT {
         assertThat(other.DescribeKey(describe).getKeyMetadata().getKeyId()).isEqualTo(otherKey);
     }
 
+    /** CTyun's meaning: an alias that exists is re-pointed. */
     @Test
-    void updateAliasRepointsItToAnotherKey() throws Exception {
+    void updateAliasRepointsAnExistingAliasToAnotherKey() throws Exception {
         String first = createKey("moving");
         String second = createKey(null);
-        UpdateAliasRequest update = new UpdateAliasRequest();
-        update.setAlias("moving");
-        update.setKeyId(second);
-        kms.UpdateAlias(update);
+        kms.UpdateAlias(updateAlias("moving", second));
         assertThat(describe("moving").path("KeyId").asText()).isEqualTo(second);
         assertThat(call("ListAliasesByKeyId", "{\"KeyId\":\"" + first + "\"}").path("TotalCount").asInt()).isZero();
-        update.setAlias("never-created");
-        assertError("ResourceNotFound", () -> kms.UpdateAlias(update));
+        assertThat(describe(second).path("Alias").asText()).isEqualTo("moving");
+    }
+
+    /** Tencent's meaning: a key has one alias, and UpdateAlias gives it a new name. */
+    @Test
+    void updateAliasWithANewNameRenamesTheKeysOnlyAlias() throws Exception {
+        String keyId = createKey("old-name");
+        String blob = JSON.readTree(kms.call("Encrypt", "{\"KeyId\":\"old-name\",\"Plaintext\":\"" + b64("hi") + "\"}"))
+                .path("Response").path("CiphertextBlob").asText();
+
+        kms.UpdateAlias(updateAlias("new-name", keyId));
+
+        assertThat(describe(keyId).path("Alias").asText()).isEqualTo("new-name");
+        assertThat(describe("new-name").path("KeyId").asText()).isEqualTo(keyId);
+        assertError("ResourceUnavailable.CmkNotFound", () -> describe("old-name"));
+        JsonNode aliases = call("ListAliasesByKeyId", "{\"KeyId\":\"" + keyId + "\"}");
+        assertThat(aliases.path("TotalCount").asInt()).isEqualTo(1);
+        assertThat(aliases.path("Aliases").get(0).path("Alias").asText()).isEqualTo("new-name");
+        assertThat(call("Decrypt", "{\"CiphertextBlob\":\"" + blob + "\"}").path("KeyId").asText())
+                .as("the key is the same key").isEqualTo(keyId);
+
+        String other = createKey(null);
+        call("CreateAlias", "{\"Alias\":\"old-name\",\"KeyId\":\"" + other + "\"}");
+        assertThat(describe("old-name").path("KeyId").asText()).as("the old name is free").isEqualTo(other);
+    }
+
+    @Test
+    void updateAliasWithANewNameIsRefusedUnlessTheKeyHasExactlyOneAlias() throws Exception {
+        String withoutAlias = createKey(null);
+        assertError("ResourceNotFound", () -> kms.UpdateAlias(updateAlias("never-created", withoutAlias)));
+        String withTwo = createKey("one");
+        call("CreateAlias", "{\"Alias\":\"two\",\"KeyId\":\"" + withTwo + "\"}");
+        assertError("ResourceNotFound", () -> kms.UpdateAlias(updateAlias("three", withTwo)));
+
+        assertThat(call("ListAliases", "{}").path("Aliases").findValuesAsText("Alias")).containsExactly("one", "two");
     }
 
     @Test
@@ -116,6 +147,13 @@ class AliasIT {
         assertThat(page.path("Aliases").size()).isEqualTo(1);
         assertThat(page.path("Aliases").get(0).path("Alias").asText()).isEqualTo("a2");
         assertThat(page.path("Aliases").get(0).path("CreateTime").asLong()).isPositive();
+    }
+
+    private static UpdateAliasRequest updateAlias(String alias, String keyId) {
+        UpdateAliasRequest request = new UpdateAliasRequest();
+        request.setAlias(alias);
+        request.setKeyId(keyId);
+        return request;
     }
 
     private String createKey(String alias) throws Exception {

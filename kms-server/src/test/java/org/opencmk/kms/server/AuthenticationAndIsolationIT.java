@@ -10,7 +10,10 @@ import com.tencentcloudapi.kms.v20190118.models.CreateKeyRequest;
 import com.tencentcloudapi.kms.v20190118.models.DescribeKeyRequest;
 import com.tencentcloudapi.kms.v20190118.models.ListKeysRequest;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.opencmk.kms.server.support.Accounts;
@@ -54,6 +57,43 @@ class AuthenticationAndIsolationIT {
         long fourMinutesAgo = Instant.now().getEpochSecond() - 240;
         assertThat(raw.call("ListKeys", "{}".getBytes(StandardCharsets.UTF_8), fourMinutesAgo,
                 KmsServer.BOOTSTRAP_SECRET_KEY, "127.0.0.1:" + server.port()).errorCode()).isNull();
+    }
+
+    /**
+     * X-TC-Timestamp is ASCII digits (a leading minus allowed). Before, a signature dated Long.MIN_VALUE + now
+     * passed the skew check (abs overflowed) and then failed as an InternalError, with an ERROR
+     * stack trace in the log.
+     */
+    @Test
+    void aMalformedOrFarOffTimestampIsAnAuthFailureAndNeverAnInternalError() throws Exception {
+        RawClient raw = server.rawAdmin();
+        long logBefore = Files.size(server.logFile());
+        long now = Instant.now().getEpochSecond();
+        for (String timestamp : List.of("+" + now, "0x" + Long.toHexString(now), now + ".0", "1e9")) {
+            assertThat(raw.callWithTimestamp("ListKeys", "{}", timestamp).errorCode()).as(timestamp)
+                    .isEqualTo("AuthFailure.InvalidAuthorization");
+        }
+        List<String> farOff = new ArrayList<>(List.of("0", "1", "999999999999999999", Long.toString(now + 86_400 * 365),
+                "-9223372036854775808", "9223372036854775807", "99999999999999999999", "-" + now));
+        for (long drift = -5; drift <= 5; drift++) {
+            farOff.add(Long.toString(Long.MIN_VALUE + now + drift));
+        }
+        for (String timestamp : farOff) {
+            assertThat(raw.callWithTimestamp("ListKeys", "{}", timestamp).errorCode()).as(timestamp)
+                    .isEqualTo("AuthFailure.SignatureExpire");
+        }
+        assertThat(raw.callWithTimestamp("ListKeys", "{}", Long.toString(now)).errorCode()).isNull();
+        byte[] log = Files.readAllBytes(server.logFile());
+        assertThat(new String(log, (int) logBefore, log.length - (int) logBefore, StandardCharsets.UTF_8))
+                .doesNotContain(" ERROR ").doesNotContain("Exception");
+    }
+
+    /** The official SDKs sign only content-type;host; a client that signs X-TC-Action is held to it. */
+    @Test
+    void anActionTheClientSignedCannotBeSwapped() {
+        RawClient raw = server.rawAdmin();
+        assertThat(raw.callSigningAction("ListKeys", "ListKeys", "{}").errorCode()).isNull();
+        assertThat(raw.callSigningAction("ListKeys", "ListAliases", "{}").errorCode()).isEqualTo("AuthFailure.SignatureFailure");
     }
 
     @Test

@@ -89,6 +89,32 @@ class SymmetricCryptographyIT {
         assertError("InvalidParameterValue", () -> kms.Encrypt(encrypt(keyId, b64("x"), "{\"a\":1}")));
     }
 
+    /**
+     * Exactly one JSON object: before, a second object after the first was ignored, so a blob
+     * sealed under {"a":"1"} opened for {"a":"1"}{"b":"2"}, and of two equal keys the last won.
+     */
+    @Test
+    void encryptionContextThatCouldBeReadTwoWaysIsRefusedOnEveryPath() throws Exception {
+        String keyId = Sdk.createKey(kms);
+        String blob = kms.Encrypt(encrypt(keyId, b64("secret"), "{\"a\":\"1\"}")).getCiphertextBlob();
+        String trailing = "{\"a\":\"1\"}{\"b\":\"2\"}";
+        String duplicate = "{\"a\":\"2\",\"a\":\"1\"}";
+
+        assertError("InvalidParameterValue", () -> kms.Decrypt(decrypt(blob, trailing)));
+        assertError("InvalidParameterValue", () -> kms.Decrypt(decrypt(blob, duplicate)));
+        assertError("InvalidParameterValue", () -> kms.Encrypt(encrypt(keyId, b64("x"), trailing)));
+        assertError("InvalidParameterValue", () -> kms.Encrypt(encrypt(keyId, b64("x"), duplicate)));
+        GenerateDataKeyRequest dataKey = new GenerateDataKeyRequest();
+        dataKey.setKeyId(keyId);
+        dataKey.setKeySpec("AES_256");
+        dataKey.setEncryptionContext("{\"a\":\"1\"} {}");
+        assertError("InvalidParameterValue", () -> kms.GenerateDataKey(dataKey));
+        ReEncryptRequest reEncrypt = reEncrypt(blob, keyId, "{\"a\":\"1\"}");
+        reEncrypt.setDestinationEncryptionContext(duplicate);
+        assertError("InvalidParameterValue", () -> kms.ReEncrypt(reEncrypt));
+        assertThat(text(kms.Decrypt(decrypt(blob, " { \"a\" : \"1\" } ")).getPlaintext())).isEqualTo("secret");
+    }
+
     @Test
     void plaintextOfFourKilobytesIsTheLimit() throws Exception {
         String keyId = Sdk.createKey(kms);

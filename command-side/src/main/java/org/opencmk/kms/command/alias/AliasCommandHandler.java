@@ -26,7 +26,7 @@ public class AliasCommandHandler {
     @CommandHandler
     public void handle(UpdateAlias command) {
         Cmk.requireOwned(keys, command.keyId(), command.account());
-        AliasRegistry.of(aliases, command.account()).execute(r -> r.repoint(command.alias(), command.keyId()));
+        AliasRegistry.of(aliases, command.account()).execute(r -> r.update(command.alias(), command.keyId()));
     }
 
     @CommandHandler

@@ -2,6 +2,7 @@ package org.opencmk.kms.command.alias;
 
 import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.axonframework.eventsourcing.EventSourcingHandler;
@@ -12,6 +13,7 @@ import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.AliasCreated;
 import org.opencmk.kms.events.AliasDeleted;
 import org.opencmk.kms.events.AliasName;
+import org.opencmk.kms.events.AliasRenamed;
 import org.opencmk.kms.events.AliasUpdated;
 import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.events.KmsError;
@@ -59,11 +61,31 @@ public class AliasRegistry {
         apply(new AliasCreated(account, alias, keyId));
     }
 
-    public void repoint(AliasName alias, KeyId keyId) {
-        KeyId previous = existing(alias);
-        if (!previous.equals(keyId)) {
-            apply(new AliasUpdated(account, alias, previous, keyId));
+    /**
+     * UpdateAlias, in both its meanings, decided here under the registry's lock so that the
+     * choice and the change are one step:
+     * <ul>
+     *   <li>an alias that exists is re-pointed to the key (CTyun guide 3.2.4; nothing happens if
+     *       it already names it);</li>
+     *   <li>a name that does not exist, for a key with exactly one alias, renames that alias
+     *       (Tencent's UpdateAlias: a Tencent key has at most one alias);</li>
+     *   <li>any other new name is refused as an unknown alias, as before.</li>
+     * </ul>
+     */
+    public void update(AliasName alias, KeyId keyId) {
+        KeyId named = keyOfAlias.get(alias.value());
+        if (named != null) {
+            if (!named.equals(keyId)) {
+                apply(new AliasUpdated(account, alias, named, keyId));
+            }
+            return;
         }
+        List<AliasName> aliasesOfKey = aliasesOf(keyId);
+        if (aliasesOfKey.size() != 1) {
+            throw new KmsException(KmsError.ALIAS_NOT_FOUND, "the alias " + alias + " does not exist; a new name"
+                    + " renames a key's alias only when the key has exactly one, and this key has " + aliasesOfKey.size());
+        }
+        apply(new AliasRenamed(account, aliasesOfKey.get(0), alias, keyId));
     }
 
     public void delete(AliasName alias) {
@@ -72,11 +94,14 @@ public class AliasRegistry {
 
     /** Deleting a CMK deletes its aliases (SPEC "Alias"). */
     public void deleteAllOf(KeyId keyId) {
-        keyOfAlias.entrySet().stream()
+        aliasesOf(keyId).forEach(alias -> apply(new AliasDeleted(account, alias, keyId, true)));
+    }
+
+    private List<AliasName> aliasesOf(KeyId keyId) {
+        return keyOfAlias.entrySet().stream()
                 .filter(entry -> entry.getValue().equals(keyId))
                 .map(entry -> new AliasName(entry.getKey()))
-                .toList()
-                .forEach(alias -> apply(new AliasDeleted(account, alias, keyId, true)));
+                .toList();
     }
 
     private KeyId existing(AliasName alias) {
@@ -95,6 +120,12 @@ public class AliasRegistry {
 
     @EventSourcingHandler
     void on(AliasUpdated event) {
+        keyOfAlias.put(event.alias().value(), event.keyId());
+    }
+
+    @EventSourcingHandler
+    void on(AliasRenamed event) {
+        keyOfAlias.remove(event.previousAlias().value());
         keyOfAlias.put(event.alias().value(), event.keyId());
     }
 

@@ -1,5 +1,7 @@
 /**
  * Aliases: one {@link org.opencmk.kms.command.alias.AliasRegistry} aggregate per account keeps
- * them unique within the account (CTyun guide 3.2.4); many aliases may name one CMK.
+ * them unique within the account (CTyun guide 3.2.4); many aliases may name one CMK. UpdateAlias
+ * has two meanings, decided by the registry: re-point an alias that exists (CTyun), or rename the
+ * only alias of a key to a new name (Tencent), recorded as one {@code AliasRenamed} event.
  */
 package org.opencmk.kms.command.alias;

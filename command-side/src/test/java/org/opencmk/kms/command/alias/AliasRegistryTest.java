@@ -19,6 +19,7 @@ import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.AliasCreated;
 import org.opencmk.kms.events.AliasDeleted;
 import org.opencmk.kms.events.AliasName;
+import org.opencmk.kms.events.AliasRenamed;
 import org.opencmk.kms.events.AliasUpdated;
 import org.opencmk.kms.events.KeyCreated;
 import org.opencmk.kms.events.KeyDeleted;
@@ -48,6 +49,7 @@ class AliasRegistryTest {
 
     private static final AliasName PAYROLL = new AliasName("payroll");
     private static final AliasName HR = new AliasName("hr");
+    private static final AliasName ARCHIVE = new AliasName("archive");
 
     private static final Instant CREATED_AT = Instant.parse("2025-03-01T08:00:00Z");
 
@@ -149,12 +151,82 @@ class AliasRegistryTest {
                 .expectEvents(new AliasUpdated(OWNER, PAYROLL, SECOND_KEY_ID, KEY_ID));
     }
 
+    // UpdateAlias with a name that does not exist: Tencent's rename of the key's only alias
+
     @Test
-    void repointingAnAliasThatDoesNotExistIsRefused() {
+    void aNewNameForAKeyWithExactlyOneAliasRenamesThatAlias() {
+        fixture.given(new AliasCreated(OWNER, HR, KEY_ID), new AliasCreated(OWNER, ARCHIVE, SECOND_KEY_ID))
+                .when(new UpdateAlias(OWNER, PAYROLL, KEY_ID))
+                .expectEvents(new AliasRenamed(OWNER, HR, PAYROLL, KEY_ID));
+    }
+
+    @Test
+    void aNewNameForAKeyWithoutAnAliasIsRefusedAsAnUnknownAlias() {
         fixture.given(new AliasCreated(OWNER, HR, KEY_ID))
+                .when(new UpdateAlias(OWNER, PAYROLL, SECOND_KEY_ID))
+                .expectException(refusedWith(KmsError.ALIAS_NOT_FOUND))
+                .expectNoEvents();
+    }
+
+    @Test
+    void aNewNameForAKeyWithSeveralAliasesIsRefusedAsAnUnknownAlias() {
+        fixture.given(new AliasCreated(OWNER, HR, KEY_ID), new AliasCreated(OWNER, ARCHIVE, KEY_ID))
                 .when(new UpdateAlias(OWNER, PAYROLL, KEY_ID))
                 .expectException(refusedWith(KmsError.ALIAS_NOT_FOUND))
                 .expectNoEvents();
+    }
+
+    @Test
+    void aNewNameInAnAccountThatNeverHadAnAliasIsRefused() {
+        fixture.givenNoPriorActivity()
+                .when(new UpdateAlias(OWNER, PAYROLL, KEY_ID))
+                .expectException(refusedWith(KmsError.ALIAS_NOT_FOUND))
+                .expectNoEvents();
+    }
+
+    @Test
+    void aNewNameForAnotherAccountsKeyIsRefusedAsIfTheKeyDidNotExist() {
+        fixture.given(new AliasCreated(OWNER, HR, KEY_ID))
+                .when(new UpdateAlias(OWNER, PAYROLL, KEY_OF_ANOTHER_ACCOUNT))
+                .expectException(refusedWith(KmsError.KEY_NOT_FOUND))
+                .expectNoEvents();
+    }
+
+    @Test
+    void theRenamedAliasNoLongerHasItsOldName() {
+        fixture.given(new AliasCreated(OWNER, HR, KEY_ID), new AliasRenamed(OWNER, HR, PAYROLL, KEY_ID))
+                .when(new DeleteAlias(OWNER, HR))
+                .expectException(refusedWith(KmsError.ALIAS_NOT_FOUND))
+                .expectNoEvents();
+    }
+
+    @Test
+    void theOldNameOfARenamedAliasIsFreeForAnotherKey() {
+        fixture.given(new AliasCreated(OWNER, HR, KEY_ID), new AliasRenamed(OWNER, HR, PAYROLL, KEY_ID))
+                .when(new CreateAlias(OWNER, HR, SECOND_KEY_ID))
+                .expectEvents(new AliasCreated(OWNER, HR, SECOND_KEY_ID));
+    }
+
+    @Test
+    void theNewNameOfARenamedAliasIsTaken() {
+        fixture.given(new AliasCreated(OWNER, HR, KEY_ID), new AliasRenamed(OWNER, HR, PAYROLL, KEY_ID))
+                .when(new CreateAlias(OWNER, PAYROLL, SECOND_KEY_ID))
+                .expectException(refusedWith(KmsError.ALIAS_ALREADY_EXISTS))
+                .expectNoEvents();
+    }
+
+    @Test
+    void aRenamedAliasIsRepointedByItsNewName() {
+        fixture.given(new AliasCreated(OWNER, HR, KEY_ID), new AliasRenamed(OWNER, HR, PAYROLL, KEY_ID))
+                .when(new UpdateAlias(OWNER, PAYROLL, SECOND_KEY_ID))
+                .expectEvents(new AliasUpdated(OWNER, PAYROLL, KEY_ID, SECOND_KEY_ID));
+    }
+
+    @Test
+    void aRenamedAliasCanBeRenamedAgain() {
+        fixture.given(new AliasCreated(OWNER, HR, KEY_ID), new AliasRenamed(OWNER, HR, PAYROLL, KEY_ID))
+                .when(new UpdateAlias(OWNER, HR, KEY_ID))
+                .expectEvents(new AliasRenamed(OWNER, PAYROLL, HR, KEY_ID));
     }
 
     @Test

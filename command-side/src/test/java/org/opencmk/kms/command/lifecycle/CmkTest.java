@@ -36,6 +36,7 @@ import org.opencmk.kms.crypto.keystore.SoftwareKeystore;
 import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.AliasCreated;
 import org.opencmk.kms.events.AliasDeleted;
+import org.opencmk.kms.events.AliasRenamed;
 import org.opencmk.kms.events.AliasName;
 import org.opencmk.kms.events.KeyCreated;
 import org.opencmk.kms.events.KeyDeleted;
@@ -377,6 +378,17 @@ class CmkTest {
         assertThat(aliasRegistries.events(OWNER_REGISTRY)).endsWith(
                 new AliasDeleted(OWNER, HR, KEY_ID, true),
                 new AliasDeleted(OWNER, PAYROLL, KEY_ID, true));
+    }
+
+    @Test
+    void endOfThePendingWindowDeletesARenamedAliasByItsNewNameOnly() {
+        aliasRegistries.given(OWNER_REGISTRY,
+                new AliasCreated(OWNER, HR, KEY_ID),
+                new AliasRenamed(OWNER, HR, PAYROLL, KEY_ID));
+
+        fixture.given(historyIn(KeyState.PendingDelete))
+                .when(new DeleteKey(KEY_ID, DELETION_DATE, DELETION_DATE))
+                .expectEvents(new KeyDeleted(KEY_ID, DELETION_DATE), new AliasDeleted(OWNER, PAYROLL, KEY_ID, true));
     }
 
     @Test

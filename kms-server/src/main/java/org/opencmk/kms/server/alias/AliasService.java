@@ -48,7 +48,10 @@ public class AliasService {
                 .thenApply(done -> view.alias(account, name).orElseThrow());
     }
 
-    /** Points the alias at another key; completes with that key's id. */
+    /**
+     * UpdateAlias: re-points an existing alias to the key (CTyun), or renames the key's only alias
+     * to a new name (Tencent); the registry decides which. Completes with the key's id.
+     */
     public CompletableFuture<KeyId> update(AccountId account, String alias, String keyIdOrAlias) {
         AliasName name = aliasName(alias);
         KeyId keyId = keys.find(account, keyIdOrAlias).keyId();

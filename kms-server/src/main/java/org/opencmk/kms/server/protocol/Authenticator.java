@@ -2,11 +2,14 @@ package org.opencmk.kms.server.protocol;
 
 import java.time.Clock;
 import java.util.HashMap;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import org.opencmk.kms.server.KmsProperties;
 import org.opencmk.kms.server.account.Caller;
 import org.opencmk.kms.server.account.Credentials;
 import org.opencmk.kms.server.throttle.AccountThrottle;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
 
@@ -19,15 +22,33 @@ public class Authenticator {
 
     /** A signature older or newer than this is refused (Tencent: 5 minutes). */
     public static final long MAX_CLOCK_SKEW_SECONDS = 300;
+    /**
+     * X-TC-Timestamp is Unix seconds in ASCII digits, as every SDK sends it: no sign, no spaces,
+     * no other digits. 18 digits at most, so any value it admits fits a long.
+     */
+    /**
+     * A Unix time in seconds: ASCII digits, a leading minus allowed (a time before 1970 is a time
+     * too, just an expired one); the length is bounded so that parsing stays trivial.
+     */
+    static final Pattern TIMESTAMP = Pattern.compile("-?[0-9]{1,40}");
+    /** The header that names the action, as it appears in SignedHeaders. */
+    static final String ACTION_HEADER = "x-tc-action";
 
     private final Credentials credentials;
     private final AccountThrottle throttle;
     private final Clock clock;
+    private final boolean requireSignedAction;
 
-    public Authenticator(Credentials credentials, AccountThrottle throttle, Clock clock) {
+    @Autowired
+    public Authenticator(Credentials credentials, AccountThrottle throttle, Clock clock, KmsProperties properties) {
+        this(credentials, throttle, clock, properties.auth().requireSignedAction());
+    }
+
+    Authenticator(Credentials credentials, AccountThrottle throttle, Clock clock, boolean requireSignedAction) {
         this.credentials = credentials;
         this.throttle = throttle;
         this.clock = clock;
+        this.requireSignedAction = requireSignedAction;
     }
 
     public Caller authenticate(ServerRequest.Headers headers, String path, byte[] body) {
@@ -36,17 +57,20 @@ public class Authenticator {
             throw new ProtocolException(ErrorCode.AUTH_INVALID_AUTHORIZATION,
                     "the Authorization header is not a TC3-HMAC-SHA256 signature");
         }
-        java.util.List<String> signed = java.util.List.of(credential.signedHeaders());
+        List<String> signed = List.of(credential.signedHeaders());
         if (!signed.contains("content-type") || !signed.contains("host")) {
             throw new ProtocolException(ErrorCode.AUTH_INVALID_AUTHORIZATION, "SignedHeaders must include content-type and host");
         }
+        // Unsigned, X-TC-Action can be swapped: a captured request replays as another action
+        // with the same fields within the timestamp's window (PROTOCOL.md "Request").
+        if (requireSignedAction && !signed.contains(ACTION_HEADER)) {
+            throw new ProtocolException(ErrorCode.AUTH_INVALID_AUTHORIZATION,
+                    "SignedHeaders must include x-tc-action: this server requires the action to be signed");
+        }
         String timestamp = headers.firstHeader("X-TC-Timestamp");
         long signedAt = parseTimestamp(timestamp);
-        long now = clock.instant().getEpochSecond();
-        if (Math.abs(now - signedAt) > MAX_CLOCK_SKEW_SECONDS) {
-            throw new ProtocolException(ErrorCode.AUTH_SIGNATURE_EXPIRE,
-                    "the signature's timestamp is more than " + MAX_CLOCK_SKEW_SECONDS + " seconds from the server's time");
-        }
+        requireFresh(signedAt, clock.instant().getEpochSecond());
+        // Only now is signedAt within minutes of the clock, so it has a calendar date.
         if (!credential.date().equals(Tc3Signature.dateOf(signedAt))) {
             throw new ProtocolException(ErrorCode.AUTH_SIGNATURE_FAILURE, "the credential's date is not the timestamp's date");
         }
@@ -86,14 +110,31 @@ public class Authenticator {
         return Tc3Signature.matches(Tc3Signature.sign(credential, values, timestamp, body, key), credential.signature());
     }
 
-    private static long parseTimestamp(String timestamp) {
+    static long parseTimestamp(String timestamp) {
         if (timestamp == null) {
             throw new ProtocolException(ErrorCode.AUTH_INVALID_AUTHORIZATION, "the X-TC-Timestamp header is missing");
         }
+        if (!TIMESTAMP.matcher(timestamp).matches()) {
+            throw new ProtocolException(ErrorCode.AUTH_INVALID_AUTHORIZATION,
+                    "X-TC-Timestamp must be a Unix time in seconds, in ASCII digits");
+        }
         try {
-            return Long.parseLong(timestamp.trim().toLowerCase(Locale.ROOT));
-        } catch (NumberFormatException e) {
-            throw new ProtocolException(ErrorCode.AUTH_INVALID_AUTHORIZATION, "X-TC-Timestamp is not a Unix time");
+            return Long.parseLong(timestamp);
+        } catch (NumberFormatException beyondLong) {
+            // Digits, but beyond a long: as far from now as a timestamp can be, so it is expired.
+            return timestamp.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * Refuses a signature made more than {@link #MAX_CLOCK_SKEW_SECONDS} from {@code now}. Compared
+     * against bounds rather than by {@code abs(now - signedAt)}, which overflows for a signedAt near
+     * {@code Long.MIN_VALUE} and then let it through.
+     */
+    static void requireFresh(long signedAt, long now) {
+        if (signedAt < now - MAX_CLOCK_SKEW_SECONDS || signedAt > now + MAX_CLOCK_SKEW_SECONDS) {
+            throw new ProtocolException(ErrorCode.AUTH_SIGNATURE_EXPIRE,
+                    "the signature's timestamp is more than " + MAX_CLOCK_SKEW_SECONDS + " seconds from the server's time");
         }
     }
 }

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
@@ -34,7 +35,10 @@ public final class Tc3Signature {
     private static final Pattern AUTHORIZATION = Pattern.compile(
             "TC3-HMAC-SHA256\\s+Credential=([^/,\\s]+)/(\\d{4}-\\d{2}-\\d{2})/([^/,\\s]+)/tc3_request\\s*,"
                     + "\\s*SignedHeaders=([a-z0-9;\\-]+)\\s*,\\s*Signature=([0-9a-fA-F]{64})\\s*");
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("uuuu-MM-dd").withZone(ZoneOffset.UTC);
+    /** The seconds a four-digit credential date can name. */
+    private static final long FIRST_DATED_SECOND = LocalDate.of(0, 1, 1).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+    private static final long LAST_DATED_SECOND = LocalDate.of(10_000, 1, 1).atStartOfDay(ZoneOffset.UTC).toEpochSecond() - 1;
     private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(() -> {
         try {
             return Mac.getInstance("HmacSHA256");
@@ -69,8 +73,14 @@ public final class Tc3Signature {
         return new Credential(m.group(1), m.group(2), m.group(3), m.group(4).split(";"), m.group(5).toLowerCase(Locale.ROOT));
     }
 
-    /** The UTC date a timestamp must be signed under. */
+    /**
+     * The UTC date a timestamp must be signed under, {@code yyyy-MM-dd}. Total: a second outside
+     * the years 0000 to 9999 has no such date and gets "", which no credential's date equals.
+     */
     public static String dateOf(long timestamp) {
+        if (timestamp < FIRST_DATED_SECOND || timestamp > LAST_DATED_SECOND) {
+            return "";
+        }
         return DATE.format(Instant.ofEpochSecond(timestamp));
     }
 

@@ -61,10 +61,36 @@ public final class RawClient {
 
     /** Full control: signed with {@code signingKey} at {@code timestamp}, signing {@code signedHost}. */
     public Answer call(String action, byte[] body, long timestamp, String signingKey, String signedHost) {
+        return signed(action, null, body, Long.toString(timestamp), dateOf(timestamp), signingKey, signedHost);
+    }
+
+    /** Sent with {@code X-TC-Timestamp} exactly as given, signed under today's date. */
+    public Answer callWithTimestamp(String action, String body, String timestamp) {
+        return signed(action, null, body.getBytes(StandardCharsets.UTF_8), timestamp,
+                dateOf(Instant.now().getEpochSecond()), secretKey, host);
+    }
+
+    /**
+     * Signs {@code content-type;host;x-tc-action} with {@code signedAction} as the action, as
+     * Tencent's own signing example does, and sends {@code sentAction}.
+     */
+    public Answer callSigningAction(String signedAction, String sentAction, String body) {
+        long now = Instant.now().getEpochSecond();
+        return signed(sentAction, signedAction, body.getBytes(StandardCharsets.UTF_8), Long.toString(now), dateOf(now),
+                secretKey, host);
+    }
+
+    private Answer signed(String action, String signedAction, byte[] body, String timestamp, String date,
+                          String signingKey, String signedHost) {
         String contentType = "application/json; charset=utf-8";
-        String date = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC).format(Instant.ofEpochSecond(timestamp));
         String service = "kms";
-        String canonical = "POST\n/\n\ncontent-type:" + contentType + "\nhost:" + signedHost + "\n\ncontent-type;host\n" + hex(sha256(body));
+        String headers = "content-type:" + contentType + "\nhost:" + signedHost + "\n";
+        String signedHeaders = "content-type;host";
+        if (signedAction != null) {
+            headers += "x-tc-action:" + signedAction.toLowerCase(java.util.Locale.ROOT) + "\n";
+            signedHeaders += ";x-tc-action";
+        }
+        String canonical = "POST\n/\n\n" + headers + "\n" + signedHeaders + "\n" + hex(sha256(body));
         String scope = date + "/" + service + "/tc3_request";
         String toSign = "TC3-HMAC-SHA256\n" + timestamp + "\n" + scope + "\n" + hex(sha256(canonical.getBytes(StandardCharsets.UTF_8)));
         byte[] key = hmac(("TC3" + signingKey).getBytes(StandardCharsets.UTF_8), date);
@@ -72,11 +98,11 @@ public final class RawClient {
         key = hmac(key, "tc3_request");
         String signature = hex(hmac(key, toSign));
         String authorization = "TC3-HMAC-SHA256 Credential=" + secretId + "/" + scope
-                + ", SignedHeaders=content-type;host, Signature=" + signature;
+                + ", SignedHeaders=" + signedHeaders + ", Signature=" + signature;
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + "/"))
                 .header("Content-Type", contentType)
                 .header("Authorization", authorization)
-                .header("X-TC-Timestamp", Long.toString(timestamp))
+                .header("X-TC-Timestamp", timestamp)
                 .header("X-TC-Version", version)
                 .header("X-TC-Region", "ap-guangzhou")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
@@ -84,6 +110,10 @@ public final class RawClient {
             request.header("X-TC-Action", action);
         }
         return send(request.build());
+    }
+
+    private static String dateOf(long timestamp) {
+        return DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC).format(Instant.ofEpochSecond(timestamp));
     }
 
     /** An unsigned request with arbitrary headers. */

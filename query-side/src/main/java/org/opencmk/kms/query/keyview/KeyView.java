@@ -15,6 +15,7 @@ import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.AliasCreated;
 import org.opencmk.kms.events.AliasDeleted;
 import org.opencmk.kms.events.AliasName;
+import org.opencmk.kms.events.AliasRenamed;
 import org.opencmk.kms.events.AliasUpdated;
 import org.opencmk.kms.events.KeyCreated;
 import org.opencmk.kms.events.KeyDeleted;
@@ -141,7 +142,8 @@ public class KeyView {
     /** Applies one event; events already applied are ignored, a gap is filled from history. */
     public void apply(DomainEventMessage<?> message) {
         Object payload = message.getPayload();
-        if (payload instanceof AliasCreated || payload instanceof AliasUpdated || payload instanceof AliasDeleted) {
+        if (payload instanceof AliasCreated || payload instanceof AliasUpdated || payload instanceof AliasRenamed
+                || payload instanceof AliasDeleted) {
             applyAliasEvent(message);
         } else if (KeyId.looksLikeKeyId(message.getAggregateIdentifier())) {
             applyKeyEvent(message);
@@ -250,6 +252,9 @@ public class KeyView {
         if (aliasEvent instanceof AliasUpdated updated) {
             return updated.account();
         }
+        if (aliasEvent instanceof AliasRenamed renamed) {
+            return renamed.account();
+        }
         return ((AliasDeleted) aliasEvent).account();
     }
 
@@ -264,6 +269,13 @@ public class KeyView {
             } else if (event instanceof AliasUpdated updated) {
                 byName.computeIfPresent(updated.alias().value(),
                         (name, old) -> new AliasRecord(old.alias(), updated.keyId(), old.createdAt(), old.order()));
+            } else if (event instanceof AliasRenamed renamed) {
+                // the new name first: a reader meanwhile finds the key by either name, never by none
+                AliasRecord old = byName.get(renamed.previousAlias().value());
+                byName.put(renamed.alias().value(), old == null
+                        ? new AliasRecord(renamed.alias(), renamed.keyId(), timestamp, sequence)
+                        : new AliasRecord(renamed.alias(), renamed.keyId(), old.createdAt(), old.order()));
+                byName.remove(renamed.previousAlias().value());
             } else if (event instanceof AliasDeleted deleted) {
                 byName.remove(deleted.alias().value());
             }

@@ -20,6 +20,7 @@ import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.AliasCreated;
 import org.opencmk.kms.events.AliasDeleted;
 import org.opencmk.kms.events.AliasName;
+import org.opencmk.kms.events.AliasRenamed;
 import org.opencmk.kms.events.AliasUpdated;
 import org.opencmk.kms.events.KeyCreated;
 import org.opencmk.kms.events.KeyDeleted;
@@ -287,6 +288,34 @@ class KeyViewTest {
         assertThat(view.alias(OWNER, PAYROLL)).isEmpty();
         assertThat(view.resolve(OWNER, PAYROLL.value())).isEmpty();
         assertThat(view.find(OWNER, SECOND_KEY_ID)).isPresent();
+    }
+
+    @Test
+    void aRenamedAliasKeepsItsPlaceAndCreationTimeUnderItsNewName() {
+        apply(keyEvent(KEY_ID, 0, created(KEY_ID, OWNER, CREATED_AT)),
+                aliasEvent(OWNER, 0, new AliasCreated(OWNER, ZETA, SECOND_KEY_ID), CREATED_AT),
+                aliasEvent(OWNER, 1, new AliasCreated(OWNER, PAYROLL, KEY_ID), CREATED_AT),
+                aliasEvent(OWNER, 2, new AliasRenamed(OWNER, PAYROLL, ARCHIVE, KEY_ID), LATER));
+
+        assertThat(view.alias(OWNER, PAYROLL)).isEmpty();
+        assertThat(view.resolve(OWNER, PAYROLL.value())).isEmpty();
+        assertThat(view.alias(OWNER, ARCHIVE)).contains(new AliasRecord(ARCHIVE, KEY_ID, CREATED_AT, 1));
+        assertThat(view.resolve(OWNER, ARCHIVE.value())).map(KeyRecord::keyId).contains(KEY_ID);
+        assertThat(view.aliasesOf(OWNER)).extracting(AliasRecord::alias).containsExactly(ZETA, ARCHIVE);
+    }
+
+    @Test
+    void aRenameDeliveredTwiceOrAfterAGapIsAppliedOnce() {
+        DomainEventMessage<?> created = aliasEvent(OWNER, 0, new AliasCreated(OWNER, PAYROLL, KEY_ID), CREATED_AT);
+        DomainEventMessage<?> renamed = aliasEvent(OWNER, 1, new AliasRenamed(OWNER, PAYROLL, ARCHIVE, KEY_ID), LATER);
+        DomainEventMessage<?> reused = aliasEvent(OWNER, 2, new AliasCreated(OWNER, PAYROLL, SECOND_KEY_ID), LATER);
+        history.store(created, renamed, reused);
+
+        apply(created, reused, renamed, created, renamed);
+
+        assertThat(view.aliasesOf(OWNER)).containsExactly(
+                new AliasRecord(ARCHIVE, KEY_ID, CREATED_AT, 0),
+                new AliasRecord(PAYROLL, SECOND_KEY_ID, LATER, 2));
     }
 
     @Test
