@@ -234,11 +234,17 @@ class KeyHierarchyTest {
     @Test
     void creatingTheKekAgainKeepsTheFirst() {
         hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        byte[] firstKek = keks.find(KEY_A).orElseThrow();
         WrappedKeyMaterial material = hierarchy.generateMaterial(ACCOUNT, KEY_A, VERSION_1, KeySpec.AES_256);
+        CiphertextBlob blob = CiphertextBlob.parse(
+                hierarchy.encrypt(ACCOUNT, KEY_A, VERSION_1, material, KeySpec.AES_256, PLAINTEXT, CONTEXT));
 
         hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
 
-        hierarchy.encrypt(ACCOUNT, KEY_A, VERSION_1, material, KeySpec.AES_256, PLAINTEXT, CONTEXT);
+        assertThat(keks.find(KEY_A)).hasValueSatisfying(kek -> assertThat(kek).isEqualTo(firstKek));
+        hierarchy.evict(KEY_A); // so the material below is unwrapped again, under the stored KEK
+        assertThat(hierarchy.decrypt(ACCOUNT, material, blob, CONTEXT)).isEqualTo(PLAINTEXT);
+        assertThat(keystore.unwraps).as("unwrapped again, not served from the cache").hasValue(2);
     }
 
     @Test

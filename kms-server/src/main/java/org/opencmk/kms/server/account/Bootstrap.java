@@ -17,14 +17,23 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * First start: the default account and one administrative credential, from
- * {@code KMS_BOOTSTRAP_SECRET_ID}/{@code KMS_BOOTSTRAP_SECRET_KEY} when set, else generated and
- * written to {@code <data dir>/bootstrap-credentials} (0600). The path is logged, the secret never.
+ * {@code KMS_BOOTSTRAP_SECRET_ID}/{@code KMS_BOOTSTRAP_SECRET_KEY} when set (but never the
+ * README's example, {@link #README_EXAMPLE}), else generated and written to
+ * {@code <data dir>/bootstrap-credentials} (0600). The path is logged, the secret never.
  * Runs before the server accepts requests.
  */
 @Component
 public class Bootstrap implements SmartInitializingSingleton {
 
     static final String CREDENTIALS_FILE = "bootstrap-credentials";
+    /**
+     * The credential earlier versions of the README's quick start told everyone to export: public,
+     * so it must never open an account. Either value alone is refused too.
+     */
+    static final KmsProperties.Bootstrap README_EXAMPLE =
+            new KmsProperties.Bootstrap("AKIDexampleExampleExampleExample01", "change-me-to-32-random-characters");
+    private static final String HOW_TO_GENERATE =
+            "KMS_BOOTSTRAP_SECRET_ID=AKID$(openssl rand -hex 16) KMS_BOOTSTRAP_SECRET_KEY=$(openssl rand -base64 24)";
     private static final Logger log = LoggerFactory.getLogger(Bootstrap.class);
 
     private final Accounts accounts;
@@ -41,7 +50,19 @@ public class Bootstrap implements SmartInitializingSingleton {
 
     @Override
     public void afterSingletonsInstantiated() {
+        refuseTheReadmeExample(properties.bootstrap());
         transaction.executeWithoutResult(status -> bootstrap());
+    }
+
+    /** Stops the start when a configured value is the README's example (names the setting, never echoes a value). */
+    static void refuseTheReadmeExample(KmsProperties.Bootstrap given) {
+        String setting = README_EXAMPLE.secretId().equals(given.secretId()) ? "KMS_BOOTSTRAP_SECRET_ID"
+                : README_EXAMPLE.secretKey().equals(given.secretKey()) ? "KMS_BOOTSTRAP_SECRET_KEY"
+                : null;
+        if (setting != null) {
+            throw new IllegalStateException(setting + " is the example value from the README, which anyone can read; "
+                    + "refusing to start. Generate your own credential, e.g. " + HOW_TO_GENERATE);
+        }
     }
 
     private void bootstrap() {

@@ -5,12 +5,21 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.opencmk.kms.server.KmsProperties;
 import org.slf4j.Logger;
@@ -33,9 +42,14 @@ public class DatabaseConfiguration {
     private static final Duration STALE_SERVER_STOP_TIMEOUT = Duration.ofSeconds(10);
     /** The embedded PostgreSQL superuser's password, in the data directory. */
     static final String PASSWORD_FILE = "postgres-password";
+    /** The embedded cluster, in the data directory. */
+    static final String CLUSTER_DIR = "postgres";
+    /** Where a new cluster is created before it is complete; never holds the KMS's data. */
+    static final String STAGING_DIR = "postgres.initialising";
     private static final String SUPERUSER = "postgres";
     /** Connections to PostgreSQL; the blocking scheduler has as many threads. */
     public static final int POOL_SIZE = 16;
+    private static final String SCRAM = "scram-sha-256";
 
     @Bean(destroyMethod = "close")
     public Database database(KmsProperties properties) {
@@ -64,73 +78,172 @@ public class DatabaseConfiguration {
             return new Database(new HikariDataSource(config), null);
         }
 
+        /**
+         * Starts the embedded PostgreSQL in {@code <data dir>/postgres}, creating it on first start.
+         *
+         * <p>No local user may ever connect without the superuser's password, and a start
+         * interrupted at any step must not lock the KMS out of its own database. So each step
+         * leaves a state the next start recognises:
+         * <ol>
+         *   <li>the password file is written (0600, atomically, synced) before anything else;
+         *   <li>the cluster is created in {@code postgres.initialising} by initdb with SCRAM
+         *       authentication and that password from the start, started once (which proves it
+         *       complete and the password right) and stopped;
+         *   <li>only then is it renamed to {@code postgres}, atomically.
+         * </ol>
+         * A start that finds the password file but no {@code postgres} redoes step 2 with the same
+         * password, discarding what an interrupted initdb left (the KMS never writes there). A
+         * cluster without its password file, or one whose {@code pg_hba.conf} admits anything but
+         * SCRAM, is not started at all: the operator decides (see {@link #superuserPassword}).
+         */
         static Database embedded(Path dataDir) {
-            Path pgData = dataDir.resolve("postgres");
-            Path passwordFile = dataDir.resolve(PASSWORD_FILE);
+            Path pgData = dataDir.resolve(CLUSTER_DIR);
             try {
-                Files.createDirectories(pgData);
+                Files.createDirectories(dataDir);
                 stopStaleServer(pgData);
-                boolean secured = Files.exists(passwordFile);
-                String password = secured ? Files.readString(passwordFile).trim() : newPassword();
-                EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-                        .setDataDirectory(pgData)
-                        .setCleanDataDirectory(false)
-                        // zonky starts PostgreSQL for throwaway test data: fsync off (-F) and
-                        // asynchronous commit. A KMS must never lose an acknowledged key, so both
-                        // go back to PostgreSQL's durable defaults (a later -c wins over -F).
-                        .setServerConfig("fsync", "on")
-                        .setServerConfig("synchronous_commit", "on")
-                        .setServerConfig("full_page_writes", "on");
-                if (secured) {
-                    builder.setConnectConfig("password", password);
+                String password = superuserPassword(dataDir);
+                if (!holdsCluster(pgData)) {
+                    initialise(dataDir, password);
                 }
-                EmbeddedPostgres postgres = builder.start();
-                if (!secured) {
-                    requirePassword(postgres, pgData, password);
-                    writePrivately(passwordFile, password);
-                }
+                EmbeddedPostgres postgres = server(pgData, password).start();
                 log.info("Embedded PostgreSQL started on 127.0.0.1:{} with its data in {}", postgres.getPort(), pgData);
-                HikariConfig config = poolConfig(postgres.getJdbcUrl("postgres", "postgres"));
+                HikariConfig config = poolConfig(postgres.getJdbcUrl(SUPERUSER, "postgres"));
                 config.setUsername(SUPERUSER);
                 config.setPassword(password);
                 return new Database(new HikariDataSource(config), postgres);
-            } catch (IOException | java.sql.SQLException e) {
+            } catch (IOException e) {
                 throw new IllegalStateException("cannot start the embedded PostgreSQL in " + pgData, e);
             }
         }
 
         /**
-         * zonky initialises PostgreSQL with "trust" authentication: any local user could connect
-         * and alter keys' state or delete their key-encryption keys. On first start the superuser
-         * gets a random password (kept next to the data, 0600) and every connection must give it.
+         * The superuser's password: the one in the password file, or a new one written there
+         * before any cluster exists. A cluster found without the file is refused rather than
+         * given a new password, which it would not accept: every cluster this class creates had
+         * its file first, so the file was lost (restore it), or the cluster comes from an
+         * interrupted first start of a version that set the password afterwards (it holds no
+         * keys yet: delete it).
          */
-        private static void requirePassword(EmbeddedPostgres postgres, Path pgData, String password)
-                throws IOException, java.sql.SQLException {
-            try (var connection = postgres.getPostgresDatabase().getConnection();
-                 var statement = connection.createStatement()) {
-                statement.execute("SET password_encryption = 'scram-sha-256'");
-                statement.execute("ALTER USER " + SUPERUSER + " PASSWORD '" + password + "'");
-                Files.writeString(pgData.resolve("pg_hba.conf"), """
-                        # Written by the KMS: password (SCRAM) authentication only.
-                        local all all scram-sha-256
-                        host all all 127.0.0.1/32 scram-sha-256
-                        host all all ::1/128 scram-sha-256
-                        """);
-                statement.execute("SELECT pg_reload_conf()");
+        private static String superuserPassword(Path dataDir) throws IOException {
+            Path passwordFile = dataDir.resolve(PASSWORD_FILE);
+            Path pgData = dataDir.resolve(CLUSTER_DIR);
+            if (Files.exists(passwordFile)) {
+                return Files.readString(passwordFile, StandardCharsets.US_ASCII).trim();
+            }
+            if (holdsCluster(pgData)) {
+                throw new IllegalStateException(pgData + " holds a PostgreSQL cluster but its superuser password file "
+                        + passwordFile + " is missing; refusing to start. Restore the file from the backup taken with "
+                        + "the cluster. If the cluster comes from an interrupted first start (no key was ever created), "
+                        + "delete " + pgData + " instead and start again.");
+            }
+            String password = newPassword();
+            writePrivately(passwordFile, password);
+            return password;
+        }
+
+        /** Step 2 and 3 of {@link #embedded}: a complete, password-protected cluster, then renamed into place. */
+        private static void initialise(Path dataDir, String password) throws IOException {
+            Path staging = dataDir.resolve(STAGING_DIR);
+            Path pgData = dataDir.resolve(CLUSTER_DIR);
+            stopStaleServer(staging);
+            deleteRecursively(staging);
+            // zonky has no initdb option but passes each "locale" entry to initdb as --key=value,
+            // after its own "-A trust": initdb's last --auth wins.
+            EmbeddedPostgres.Builder builder = server(staging, password)
+                    .setLocaleConfig("auth", SCRAM)
+                    .setLocaleConfig("pwfile", dataDir.resolve(PASSWORD_FILE).toAbsolutePath().toString());
+            try (EmbeddedPostgres first = builder.start()) {
+                log.info("Created the embedded PostgreSQL cluster; its superuser password is in {}", dataDir.resolve(PASSWORD_FILE));
+            }
+            if (Files.exists(staging.resolve("postmaster.pid"))) {
+                throw new IllegalStateException("the new PostgreSQL cluster in " + staging + " did not stop");
+            }
+            Files.deleteIfExists(pgData); // an empty directory left by an earlier version; a cluster is never here
+            Files.move(staging, pgData, StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(dataDir);
+        }
+
+        private static EmbeddedPostgres.Builder server(Path pgData, String password) {
+            return EmbeddedPostgres.builder()
+                    .setDataDirectory(pgData)
+                    .setCleanDataDirectory(false)
+                    // zonky starts PostgreSQL for throwaway test data: fsync off (-F) and
+                    // asynchronous commit. A KMS must never lose an acknowledged key, so both
+                    // go back to PostgreSQL's durable defaults (a later -c wins over -F).
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("full_page_writes", "on")
+                    .setConnectConfig("password", password)
+                    // Runs after initdb and before every start of the server.
+                    .setDataDirectoryCustomizer(dir -> requirePasswordForEveryConnection(dir.toPath()));
+        }
+
+        /**
+         * Refuses to start a server whose {@code pg_hba.conf} has a rule other than SCRAM (or
+         * reject): trust, peer or ident would let a local user in without the password, to alter
+         * keys' state or delete their key-encryption keys.
+         */
+        static void requirePasswordForEveryConnection(Path pgData) {
+            Path hba = pgData.resolve("pg_hba.conf");
+            try {
+                for (String line : Files.readAllLines(hba)) {
+                    String rule = line.replaceFirst("#.*", "").trim();
+                    List<String> words = List.of(rule.split("\\s+"));
+                    if (!rule.isEmpty() && !words.contains(SCRAM) && !words.contains("reject")) {
+                        throw new IllegalStateException(hba + " admits connections without the superuser's password (\""
+                                + rule + "\"); the embedded PostgreSQL allows " + SCRAM + " only. Refusing to start it.");
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + hba, e);
+            }
+        }
+
+        /** A cluster is there once {@code postgres} exists with anything in it: only a rename puts it there. */
+        private static boolean holdsCluster(Path pgData) throws IOException {
+            if (!Files.isDirectory(pgData)) {
+                return false;
+            }
+            try (var entries = Files.list(pgData)) {
+                return entries.findAny().isPresent();
             }
         }
 
         private static String newPassword() {
             byte[] random = new byte[24];
-            new java.security.SecureRandom().nextBytes(random);
-            return java.util.HexFormat.of().formatHex(random);
+            new SecureRandom().nextBytes(random);
+            return HexFormat.of().formatHex(random);
         }
 
+        /** Written to a 0600 temporary file, synced, renamed into place, and the rename synced too. */
         private static void writePrivately(Path file, String text) throws IOException {
-            Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(temp, text);
-            Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.deleteIfExists(temp);
+            try (FileChannel channel = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+                channel.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
+                channel.force(true);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(file.getParent());
+        }
+
+        /** Makes renames in {@code dir} durable: a power cut must not undo them after the KMS relied on them. */
+        private static void syncDirectory(Path dir) throws IOException {
+            try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+                channel.force(true);
+            }
+        }
+
+        private static void deleteRecursively(Path dir) throws IOException {
+            if (!Files.exists(dir)) {
+                return;
+            }
+            try (var paths = Files.walk(dir)) {
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            }
         }
 
         private static HikariConfig poolConfig(String url) {
