@@ -5,7 +5,6 @@ import static org.opencmk.kms.server.support.Sdk.assertError;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.tencentcloudapi.common.exception.TencentCloudSDKException;
 import com.tencentcloudapi.kms.v20190118.KmsClient;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.security.SecureRandom;
@@ -31,6 +30,7 @@ import org.opencmk.kms.server.account.IssuedCredential;
 import org.opencmk.kms.server.support.Accounts;
 import org.opencmk.kms.server.support.KmsServer;
 import org.opencmk.kms.server.support.RawClient;
+import org.opencmk.kms.server.support.Sdk;
 import org.opencmk.kms.server.support.SharedKmsServer;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -261,11 +261,11 @@ class CredentialsIT {
                         CyclicBarrier start = new CyclicBarrier(2);
                         Future<String> extraQuits = pool.submit(() -> {
                             start.await();
-                            return errorOf(() -> extraOnFirst.call("DisableCredential", secretId(extra.secretId())));
+                            return Sdk.errorOf(() -> extraOnFirst.call("DisableCredential", secretId(extra.secretId())));
                         });
                         Future<String> bootstrapQuits = pool.submit(() -> {
                             start.await();
-                            return errorOf(() -> bootstrapOnSecond.call("DisableCredential", secretId(KmsServer.BOOTSTRAP_SECRET_ID)));
+                            return Sdk.errorOf(() -> bootstrapOnSecond.call("DisableCredential", secretId(KmsServer.BOOTSTRAP_SECRET_ID)));
                         });
                         List<String> outcomes = Arrays.asList(extraQuits.get(30, TimeUnit.SECONDS), bootstrapQuits.get(30, TimeUnit.SECONDS));
                         assertThat(outcomes).as("round " + round).containsExactlyInAnyOrder(null, "UnsupportedOperation");
@@ -314,21 +314,9 @@ class CredentialsIT {
 
     /** The error of a call that needs nothing but an accepted credential, or null. */
     private static String errorOf(KmsClient client) throws Exception {
-        return errorOf(() -> client.call("GenerateRandom", "{\"NumberOfBytes\":8}"));
+        return Sdk.errorOf(() -> client.call("GenerateRandom", "{\"NumberOfBytes\":8}"));
     }
 
-    private interface Call {
-        Object run() throws Exception;
-    }
-
-    private static String errorOf(Call call) throws Exception {
-        try {
-            call.run();
-            return null;
-        } catch (TencentCloudSDKException e) {
-            return e.getErrorCode();
-        }
-    }
 
     private interface Outcome {
         String get() throws Exception;

@@ -2,6 +2,7 @@ package org.opencmk.kms.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.opencmk.kms.server.support.Sdk.b64;
+import static org.opencmk.kms.server.support.Sdk.errorOf;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.tencentcloudapi.common.exception.TencentCloudSDKException;
@@ -97,18 +98,5 @@ class TwoNodesIT {
 
     private static String encrypt(String keyId) {
         return "{\"KeyId\":\"" + keyId + "\",\"Plaintext\":\"" + b64("two nodes") + "\"}";
-    }
-
-    private interface Call {
-        Object run() throws Exception;
-    }
-
-    private static String errorOf(Call call) throws Exception {
-        try {
-            call.run();
-            return null;
-        } catch (TencentCloudSDKException e) {
-            return e.getErrorCode();
-        }
     }
 }

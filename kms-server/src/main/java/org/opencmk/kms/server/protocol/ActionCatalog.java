@@ -21,6 +21,11 @@ public class ActionCatalog {
         }
     }
 
+    /** Every action. */
+    public java.util.Collection<Action<?>> all() {
+        return java.util.Collections.unmodifiableCollection(actions.values());
+    }
+
     /** The action of this name, or null. */
     public Action<?> find(String name) {
         return name == null ? null : actions.get(name);

@@ -15,6 +15,9 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.databind.ObjectReader;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import org.opencmk.kms.events.KmsException;
@@ -66,6 +69,7 @@ public class TencentApiHandler {
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .build();
 
+    private final Map<Class<?>, ObjectReader> readers = new HashMap<>();
     private final Authenticator authenticator;
     private final ActionCatalog actions;
     private final ApiCallLog callLog;
@@ -84,6 +88,11 @@ public class TencentApiHandler {
         json.coercionConfigFor(LogicalType.Integer)
                 .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+        // Every request type's reader made now: a reader fetches its deserializer when it is made,
+        // so no request waits on Jackson's deserializer cache lock on an event loop.
+        for (Action<?> action : actions.all()) {
+            readers.computeIfAbsent(action.requestType(), json::readerFor);
+        }
     }
 
     public Mono<ServerResponse> handle(ServerRequest request) {
@@ -129,7 +138,7 @@ public class TencentApiHandler {
     private Object bind(Action<?> action, byte[] body) {
         byte[] document = isBlank(body) ? EMPTY_OBJECT : body;
         try {
-            Object bound = json.readValue(document, action.requestType());
+            Object bound = readers.get(action.requestType()).readValue(document);
             if (bound == null) {
                 throw new ProtocolException(ErrorCode.INVALID_PARAMETER, "the request body must be a JSON object");
             }

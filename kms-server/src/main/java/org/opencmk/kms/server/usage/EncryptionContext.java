@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
@@ -28,10 +29,15 @@ public final class EncryptionContext {
 
     public static final int MAX_LENGTH = 1024;
     private static final String SHAPE = "EncryptionContext must be exactly one JSON object of string values";
-    private static final ObjectMapper READER = JsonMapper.builder()
+    /**
+     * Made whole here, at class initialisation: a reader fetches its deserializer when it is
+     * made, so no request waits on Jackson's deserializer cache lock on an event loop.
+     */
+    private static final ObjectReader READER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
+            .build()
+            .readerFor(JsonNode.class);
     /**
      * Writes the authenticated form. Its output for a valid context is pinned by a test: changing
      * a byte of it would leave every ciphertext made with a context undecryptable.

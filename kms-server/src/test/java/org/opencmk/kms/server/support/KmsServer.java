@@ -42,18 +42,10 @@ public final class KmsServer implements AutoCloseable {
      * A server that fails to start leaves no data directory behind.
      */
     public static KmsServer start(Map<String, String> settings) {
-        KmsServer server;
         try {
-            server = new KmsServer(Files.createTempDirectory("kms-it-"), settings);
+            return startOn(Files.createTempDirectory("kms-it-"), settings);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-        try {
-            server.start();
-            return server;
-        } catch (RuntimeException e) {
-            server.close();
-            throw e;
         }
     }
 

@@ -43,6 +43,16 @@ public final class Sdk {
         return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
     }
 
+    /** The Tencent error code the call failed with, or null when it succeeded. */
+    public static String errorOf(SdkCall call) throws Exception {
+        try {
+            call.call();
+            return null;
+        } catch (TencentCloudSDKException e) {
+            return e.getErrorCode();
+        }
+    }
+
     /** Asserts the call fails with this Tencent error code. */
     public static void assertError(String code, SdkCall call) {
         ThrowableAssert.ThrowingCallable callable = call::call;
