@@ -33,5 +33,21 @@ public enum KmsError {
     MISSING_PARAMETER,
     INVALID_PARAMETER,
     UNAUTHORIZED_OPERATION,
+    /** An import action on a key whose material the KMS made (seed 000: EXTERNAL keys only). */
+    NOT_EXTERNAL_KEY,
+    /** The ImportToken was never issued (or is not one at all). */
+    IMPORT_TOKEN_INVALID,
+    /** The ImportToken was issued for another CMK. */
+    IMPORT_TOKEN_OF_ANOTHER_KEY,
+    /** A newer GetParametersForImport of the CMK replaced the ImportToken and its wrapping key. */
+    IMPORT_TOKEN_SUPERSEDED,
+    /** The ImportToken's 24 hours are over. */
+    IMPORT_TOKEN_EXPIRED,
+    /** EncryptedKeyMaterial does not decrypt with the token's wrapping key and algorithm. */
+    KEY_MATERIAL_UNREADABLE,
+    /** The material decrypted, but its length is not the CMK's (AES_256: 32 bytes, SM4: 16). */
+    KEY_MATERIAL_LENGTH_INVALID,
+    /** The CMK is bound to other material: only the identical material may be imported again. */
+    KEY_MATERIAL_NOT_MATCH,
     ACCOUNT_NOT_FOUND
 }

@@ -9,7 +9,11 @@ import org.axonframework.eventsourcing.EventSourcingHandler;
 import org.axonframework.modelling.command.AggregateIdentifier;
 import org.axonframework.modelling.command.Repository;
 import org.axonframework.spring.stereotype.Aggregate;
+import org.opencmk.kms.command.material.DeleteImportedKeyMaterial;
+import org.opencmk.kms.command.material.ExpireImportedKeyMaterial;
+import org.opencmk.kms.command.material.ImportKeyMaterial;
 import org.opencmk.kms.events.AccountId;
+import org.opencmk.kms.events.ImportedKeyMaterialDeleted;
 import org.opencmk.kms.events.KeyCreated;
 import org.opencmk.kms.events.KeyDeleted;
 import org.opencmk.kms.events.KeyDeletionCancelled;
@@ -18,11 +22,13 @@ import org.opencmk.kms.events.KeyDescriptionUpdated;
 import org.opencmk.kms.events.KeyDisabled;
 import org.opencmk.kms.events.KeyEnabled;
 import org.opencmk.kms.events.KeyId;
+import org.opencmk.kms.events.KeyMaterialImported;
 import org.opencmk.kms.events.KeyState;
 import org.opencmk.kms.events.KeyVersionCreated;
 import org.opencmk.kms.events.KeyVersionId;
 import org.opencmk.kms.events.KmsError;
 import org.opencmk.kms.events.KmsException;
+import org.opencmk.kms.events.MaterialFingerprint;
 import org.opencmk.kms.events.Origin;
 import org.opencmk.kms.events.WrappedKeyMaterial;
 
@@ -43,6 +49,12 @@ public class Cmk {
     private KeyState state;
     private KeyState stateBeforeDeletion;
     private Instant deletionDate;
+    private Origin origin;
+    /** EXTERNAL keys: the one version, the material it is bound to, whether that material is here, until when. */
+    private KeyVersionId importedVersion;
+    private MaterialFingerprint importedFingerprint;
+    private boolean importedMaterialPresent;
+    private Instant importedValidTo;
 
     protected Cmk() {
         // for Axon
@@ -114,6 +126,66 @@ public class Cmk {
     }
 
     /**
+     * Seed 000, step 4: the first import binds the CMK to its material for good; later imports
+     * must bring the identical material (to restore it after deletion or expiry, or to set a new
+     * ValidTo). A key pending deletion takes no material.
+     */
+    @CommandHandler
+    void handle(ImportKeyMaterial command) {
+        requireOwner(command.account());
+        requireExternal();
+        if (state == KeyState.PendingDelete) {
+            throw new KmsException(KmsError.KEY_PENDING_DELETE, "a key pending deletion takes no key material");
+        }
+        if (importedFingerprint != null && !importedFingerprint.matches(command.fingerprint())) {
+            throw new KmsException(KmsError.KEY_MATERIAL_NOT_MATCH,
+                    "the key is bound to the material first imported into it; only that material can be imported again");
+        }
+        if (importedVersion != null && !importedVersion.equals(command.versionId())) {
+            throw new IllegalArgumentException("an EXTERNAL key has one version, " + importedVersion);
+        }
+        if (command.validTo() != null && !command.validTo().isAfter(command.requestedAt())) {
+            throw new KmsException(KmsError.INVALID_PARAMETER_VALUE, "ValidTo must be in the future, or 0 for never");
+        }
+        apply(new KeyMaterialImported(keyId, command.versionId(), command.material(), command.fingerprint(),
+                command.validTo(), command.requestedAt()));
+    }
+
+    /** Tencent DeleteImportedKeyMaterial: the key waits for its material again; nothing else changes. */
+    @CommandHandler
+    void handle(DeleteImportedKeyMaterial command) {
+        requireOwner(command.account());
+        requireExternal();
+        if (state == KeyState.PendingDelete) {
+            throw new KmsException(KmsError.KEY_PENDING_DELETE, "the key is pending deletion");
+        }
+        if (!importedMaterialPresent) {
+            throw new KmsException(KmsError.KEY_PENDING_IMPORT, "the key has no imported material to delete");
+        }
+        apply(new ImportedKeyMaterialDeleted(keyId, false, command.requestedAt()));
+    }
+
+    /**
+     * Removes the material if it is still the import the deadline was set for and its ValidTo
+     * has come; a deadline that raced with a re-import or a deletion changes nothing.
+     */
+    @CommandHandler
+    void handle(ExpireImportedKeyMaterial command) {
+        if (!importedMaterialPresent || importedValidTo == null || !importedValidTo.equals(command.validTo())
+                || command.requestedAt().isBefore(importedValidTo)) {
+            return;
+        }
+        apply(new ImportedKeyMaterialDeleted(keyId, true, command.requestedAt()));
+    }
+
+    private void requireExternal() {
+        if (origin != Origin.EXTERNAL) {
+            throw new KmsException(KmsError.NOT_EXTERNAL_KEY,
+                    "the key's material was made by the KMS; only EXTERNAL keys take imported material");
+        }
+    }
+
+    /**
      * Deletes the key for good if it is still pending deletion for the date the deadline was set
      * for, and that date has come. A deadline that fires after a cancellation it raced with, even
      * one followed by a new schedule, changes nothing.
@@ -163,6 +235,31 @@ public class Cmk {
         keyId = event.keyId();
         account = event.account();
         state = event.initialState();
+        origin = event.origin();
+    }
+
+    @EventSourcingHandler
+    void on(KeyMaterialImported event) {
+        importedVersion = event.versionId();
+        if (importedFingerprint == null) {
+            importedFingerprint = event.fingerprint();
+        }
+        importedMaterialPresent = true;
+        importedValidTo = event.validTo();
+        if (state == KeyState.PendingImport) {
+            state = KeyState.Enabled;
+        }
+    }
+
+    @EventSourcingHandler
+    void on(ImportedKeyMaterialDeleted event) {
+        importedMaterialPresent = false;
+        importedValidTo = null;
+        if (state == KeyState.PendingDelete) {
+            stateBeforeDeletion = KeyState.PendingImport;
+        } else {
+            state = KeyState.PendingImport;
+        }
     }
 
     @EventSourcingHandler

@@ -159,7 +159,7 @@ public class AxonConfiguration {
     @Bean
     public KeyView keyView(EventStore eventStore, KeyHierarchy keyHierarchy, JdbcKekRepository keks) {
         return new KeyView((aggregateId, fromSequence) -> eventStore.readEvents(aggregateId, fromSequence).asStream(),
-                keks::learn, keyHierarchy::keyDeleted);
+                keks::learn, keyHierarchy::evict, keyHierarchy::keyDeleted);
     }
 
     @Bean

@@ -35,7 +35,15 @@ public enum ErrorCode {
     INVALID_TYPE("InvalidParameterValue.InvalidType"),
     INVALID_PLAINTEXT("InvalidParameterValue.InvalidPlaintext"),
     INVALID_CIPHERTEXT("InvalidParameterValue.InvalidCiphertext"),
-    DECRYPT_ERROR("FailedOperation.DecryptError");
+    DECRYPT_ERROR("FailedOperation.DecryptError"),
+    NOT_EXTERNAL_CMK("UnsupportedOperation.NotExternalCmk"),
+    INVALID_IMPORT_TOKEN("InvalidParameterValue.InvalidImportToken"),
+    IMPORT_TOKEN_KEY_MISMATCH("InvalidParameterValue.ImportTokenKeyMismatch"),
+    TOKEN_SUPERSEDED("ResourceUnavailable.TokenSuperseded"),
+    TOKEN_EXPIRED("ResourceUnavailable.TokenExpired"),
+    DECRYPT_MATERIAL_ERROR("InvalidParameter.DecryptMaterialError"),
+    INVALID_KEY_MATERIAL_LENGTH("InvalidParameterValue.InvalidKeyMaterialLength"),
+    MATERIAL_NOT_MATCH("InvalidParameterValue.MaterialNotMatch");
 
     private final String code;
 
@@ -68,6 +76,14 @@ public enum ErrorCode {
             case MISSING_PARAMETER -> MISSING_PARAMETER;
             case INVALID_PARAMETER -> INVALID_PARAMETER;
             case UNAUTHORIZED_OPERATION -> UNAUTHORIZED_OPERATION;
+            case NOT_EXTERNAL_KEY -> NOT_EXTERNAL_CMK;
+            case IMPORT_TOKEN_INVALID -> INVALID_IMPORT_TOKEN;
+            case IMPORT_TOKEN_OF_ANOTHER_KEY -> IMPORT_TOKEN_KEY_MISMATCH;
+            case IMPORT_TOKEN_SUPERSEDED -> TOKEN_SUPERSEDED;
+            case IMPORT_TOKEN_EXPIRED -> TOKEN_EXPIRED;
+            case KEY_MATERIAL_UNREADABLE -> DECRYPT_MATERIAL_ERROR;
+            case KEY_MATERIAL_LENGTH_INVALID -> INVALID_KEY_MATERIAL_LENGTH;
+            case KEY_MATERIAL_NOT_MATCH -> MATERIAL_NOT_MATCH;
         };
     }
 }

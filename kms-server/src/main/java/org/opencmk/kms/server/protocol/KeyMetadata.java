@@ -53,7 +53,7 @@ record KeyMetadata(
                 0,
                 key.deletionDate() == null ? 0 : key.deletionDate().getEpochSecond(),
                 key.origin() == Origin.EXTERNAL ? "EXTERNAL" : "TENCENT_KMS",
-                0,
+                key.validTo() == null ? 0 : key.validTo().getEpochSecond(),
                 "creatorUin/" + key.account().value() + "/" + key.keyId().value(),
                 "",
                 0,

@@ -19,6 +19,7 @@ import org.opencmk.kms.events.ProtectionLevel;
  * @param sequence the sequence number of the last event of this key applied
  * @param deletionDate when the pending window ends, or null
  * @param primaryVersion the version Encrypt uses, or null while the key has no material
+ * @param validTo when an EXTERNAL key's imported material expires, or null (never, or no material)
  */
 public record KeyRecord(
         KeyId keyId,
@@ -33,6 +34,7 @@ public record KeyRecord(
         Instant deletionDate,
         List<KeyVersion> versions,
         KeyVersionId primaryVersion,
+        Instant validTo,
         boolean deleted,
         long sequence) {
 
@@ -55,28 +57,49 @@ public record KeyRecord(
 
     KeyRecord withState(KeyState newState, Instant newDeletionDate, long newSequence) {
         return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, newState,
-                createdAt, newDeletionDate, versions, primaryVersion, deleted, newSequence);
+                createdAt, newDeletionDate, versions, primaryVersion, validTo, deleted, newSequence);
     }
 
     KeyRecord withDescription(String newDescription, long newSequence) {
         return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, newDescription, state,
-                createdAt, deletionDate, versions, primaryVersion, deleted, newSequence);
+                createdAt, deletionDate, versions, primaryVersion, validTo, deleted, newSequence);
     }
 
     KeyRecord withVersion(KeyVersion version, boolean primary, long newSequence) {
         List<KeyVersion> more = new java.util.ArrayList<>(versions);
         more.add(version);
         return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, state,
-                createdAt, deletionDate, more, primary ? version.id() : primaryVersion, deleted, newSequence);
+                createdAt, deletionDate, more, primary ? version.id() : primaryVersion, validTo, deleted, newSequence);
+    }
+
+    /**
+     * Imported material (again) in the EXTERNAL key's one version: the version is added the first
+     * time, its wrapped material replaced after (a new wrap of the identical material); a key
+     * pending import is enabled.
+     */
+    KeyRecord withImportedMaterial(KeyVersion version, Instant newValidTo, long newSequence) {
+        List<KeyVersion> updated = new java.util.ArrayList<>(versions);
+        updated.removeIf(v -> v.id().equals(version.id()));
+        updated.add(version);
+        KeyState newState = state == KeyState.PendingImport ? KeyState.Enabled : state;
+        return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, newState,
+                createdAt, deletionDate, updated, version.id(), newValidTo, deleted, newSequence);
+    }
+
+    /** The imported material is gone: the key waits for it again (or stays pending deletion). */
+    KeyRecord withoutImportedMaterial(long newSequence) {
+        KeyState newState = state == KeyState.PendingDelete ? state : KeyState.PendingImport;
+        return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, newState,
+                createdAt, deletionDate, versions, primaryVersion, null, deleted, newSequence);
     }
 
     KeyRecord asDeleted(long newSequence) {
         return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, state,
-                createdAt, deletionDate, List.of(), null, true, newSequence);
+                createdAt, deletionDate, List.of(), null, null, true, newSequence);
     }
 
     KeyRecord withSequence(long newSequence) {
         return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, state,
-                createdAt, deletionDate, versions, primaryVersion, deleted, newSequence);
+                createdAt, deletionDate, versions, primaryVersion, validTo, deleted, newSequence);
     }
 }

@@ -17,7 +17,9 @@ import org.opencmk.kms.events.AliasDeleted;
 import org.opencmk.kms.events.AliasName;
 import org.opencmk.kms.events.AliasRenamed;
 import org.opencmk.kms.events.AliasUpdated;
+import org.opencmk.kms.events.ImportedKeyMaterialDeleted;
 import org.opencmk.kms.events.KeyCreated;
+import org.opencmk.kms.events.KeyMaterialImported;
 import org.opencmk.kms.events.KeyDeleted;
 import org.opencmk.kms.events.KeyDeletionCancelled;
 import org.opencmk.kms.events.KeyDeletionScheduled;
@@ -51,6 +53,7 @@ public class KeyView {
     private final Map<AccountId, AccountAliases> aliasesByAccount = new ConcurrentHashMap<>();
     private final EventHistory history;
     private final Consumer<KeyId> onKeyCreated;
+    private final Consumer<KeyId> onMaterialRemoved;
     private final Consumer<KeyId> onKeyDeleted;
 
     /**
@@ -69,8 +72,18 @@ public class KeyView {
      *     material from a cache
      */
     public KeyView(EventHistory history, Consumer<KeyId> onKeyCreated, Consumer<KeyId> onKeyDeleted) {
+        this(history, onKeyCreated, keyId -> { }, onKeyDeleted);
+    }
+
+    /**
+     * @param onMaterialRemoved called once imported material was removed (deleted or expired),
+     *     e.g. to drop it from a cache of unwrapped material
+     */
+    public KeyView(EventHistory history, Consumer<KeyId> onKeyCreated, Consumer<KeyId> onMaterialRemoved,
+                   Consumer<KeyId> onKeyDeleted) {
         this.history = history;
         this.onKeyCreated = onKeyCreated;
+        this.onMaterialRemoved = onMaterialRemoved;
         this.onKeyDeleted = onKeyDeleted;
     }
 
@@ -174,6 +187,9 @@ public class KeyView {
         if (result != null) {
             keysByAccount.computeIfAbsent(result.account(), a -> ConcurrentHashMap.newKeySet()).add(keyId);
         }
+        if (message.getPayload() instanceof ImportedKeyMaterialDeleted) {
+            onMaterialRemoved.accept(keyId);
+        }
         if (deletedNow[0]) {
             onKeyDeleted.accept(keyId);
         }
@@ -195,7 +211,7 @@ public class KeyView {
         if (event instanceof KeyCreated created) {
             return new KeyRecord(created.keyId(), created.account(), created.keySpec(), created.keyUsage(),
                     created.origin(), created.protectionLevel(), created.description(), created.initialState(),
-                    created.createdAt(), null, List.of(), null, false, sequence);
+                    created.createdAt(), null, List.of(), null, null, false, sequence);
         }
         if (current == null) {
             throw new IllegalStateException("an event of key history arrived before the key's creation");
@@ -203,6 +219,13 @@ public class KeyView {
         if (event instanceof KeyVersionCreated version) {
             return current.withVersion(new KeyVersion(version.versionId(), version.material(), version.createdAt()),
                     version.primary(), sequence);
+        }
+        if (event instanceof KeyMaterialImported imported) {
+            return current.withImportedMaterial(new KeyVersion(imported.versionId(), imported.material(),
+                    imported.importedAt()), imported.validTo(), sequence);
+        }
+        if (event instanceof ImportedKeyMaterialDeleted) {
+            return current.withoutImportedMaterial(sequence);
         }
         if (event instanceof KeyDescriptionUpdated updated) {
             return current.withDescription(updated.description(), sequence);
