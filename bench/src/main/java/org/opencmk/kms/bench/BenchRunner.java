@@ -13,19 +13,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The benchmark: starts the server on its embedded defaults, measures on loopback with bounded
  * durations, prints a table and, as its last line, one JSON object with every figure.
  *
  * <pre>
- *   bench/run.sh [--quick] [--skip-jmh]
+ *   bench/run.sh [--quick] [--skip-jmh] [--side-loads-only]
  * </pre>
  *
  * Figures: the HTTP hot path at concurrency 1, 16 and 64 against its ceiling (ListAlgorithms:
  * authenticated, throttled, routed and answered in JSON like every call, touching no key);
- * CreateKey commands per second and key-view replay speed over 100,000+ events; cold and warm
- * start; the crypto engine against the bare cipher (JMH).
+ * Encrypt 4 KB at concurrency 64 alone and beside fixed-rate side loads (CreateKey; made-up
+ * SecretIds); CreateKey commands per second and key-view replay speed over 100,000+ events; cold
+ * and warm start; the crypto engine against the bare cipher (JMH).
  */
 public final class BenchRunner {
 
@@ -34,17 +37,43 @@ public final class BenchRunner {
     /** Each CreateKey of a KMS-origin key writes two events: KeyCreated and KeyVersionCreated. */
     private static final int EVENTS_PER_CREATE = 2;
     private static final Duration MAX_FILL = Duration.ofMinutes(4);
+    private static final int SIDE_LOAD_CONCURRENCY = 64;
+    private static final int CREATE_KEY_PER_SECOND = 100;
+    private static final int UNKNOWN_SECRET_ID_PER_SECOND = 2_000;
+    /**
+     * Connections of each side load: enough to keep its rate while a call takes up to 160 ms
+     * (CreateKey: p99 ~120 ms at c16) or 32 ms (an unknown SecretId: as many connections as
+     * Encrypt's, a flood gets its share of the server), few enough that a stalled server is not met
+     * with a pile of new connections.
+     */
+    private static final int CREATE_KEY_CONNECTIONS = 16;
+    private static final int UNKNOWN_SECRET_ID_CONNECTIONS = SIDE_LOAD_CONCURRENCY;
+    /** Beside a side load, Encrypt keeps at least this share of its ops/s alone... */
+    private static final double SIDE_LOAD_MIN_OPS_RATIO = 0.8;
+    /** ...and at most this multiple of its p99 alone. */
+    private static final double SIDE_LOAD_MAX_P99_RATIO = 2.0;
+    private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration PROMPT = Duration.ofMillis(50);
+    private static final int SETTLED_AFTER_PROMPT_CALLS = 20;
+    private static final char[] ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
 
     private final Map<String, Object> figures = new LinkedHashMap<>();
     private final List<String> table = new ArrayList<>();
 
+    /** A fixed-rate side load beside Encrypt: its name in the figures, and the answer each call must get. */
+    private record SideLoad(String figure, String label, int perSecond, int connections, String expectedCode,
+                            Supplier<byte[]> requests) {
+    }
+
     public static void main(String[] args) throws Exception {
         boolean quick = List.of(args).contains("--quick");
         boolean skipJmh = List.of(args).contains("--skip-jmh");
-        new BenchRunner().run(Path.of("kms-server/target/kms-server.jar"), quick, skipJmh);
+        // to check the side-load rows alone: one start, no hot-path table, no event store, no JMH
+        boolean sideLoadsOnly = List.of(args).contains("--side-loads-only");
+        new BenchRunner().run(Path.of("kms-server/target/kms-server.jar"), quick, skipJmh || sideLoadsOnly, sideLoadsOnly);
     }
 
-    private void run(Path jar, boolean quick, boolean skipJmh) throws Exception {
+    private void run(Path jar, boolean quick, boolean skipJmh, boolean sideLoadsOnly) throws Exception {
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: run ./mvnw -DskipTests package first");
         }
@@ -58,9 +87,16 @@ public final class BenchRunner {
                 "KMS_THROTTLE_REQUESTS_PER_SECOND", "100000000",
                 "KMS_THROTTLE_BURST", "100000000");
         try (ServerProcess server = new ServerProcess(jar, dataDir, port, settings)) {
-            startUp(server, client);
-            hotPath(client, new Wrk(dataDir), duration);
-            eventStore(server, client, new Wrk(dataDir), duration, quick);
+            if (sideLoadsOnly) {
+                server.start(client);
+            } else {
+                startUp(server, client);
+                hotPath(client, new Wrk(dataDir), duration);
+            }
+            besideSideLoads(client, new Wrk(dataDir), duration, Duration.ofSeconds(quick ? 1 : 2));
+            if (!sideLoadsOnly) {
+                eventStore(server, client, new Wrk(dataDir), duration, quick);
+            }
         }
         // kept when a step failed: the server logs in it say why
         try (var files = Files.walk(dataDir)) {
@@ -112,11 +148,7 @@ public final class BenchRunner {
         for (int concurrency : CONCURRENCY) {
             for (Map.Entry<String, String[]> scenario : scenarios.entrySet()) {
                 Wrk.Result result = wrk.run(client, scenario.getValue()[0], scenario.getValue()[1], concurrency, duration);
-                String name = scenario.getKey() + "_c" + concurrency;
-                figures.put(name + "_ops", round(result.opsPerSecond()));
-                figures.put(name + "_p50_ms", round(result.p50Millis()));
-                figures.put(name + "_p99_ms", round(result.p99Millis()));
-                figures.put(name + "_errors", result.errors());
+                putWrk(scenario.getKey() + "_c" + concurrency, result);
                 table.add(String.format(Locale.ROOT, "%-20s %5d %12.0f %10.2f %10.2f %8d", scenario.getKey(), concurrency,
                         result.opsPerSecond(), result.p50Millis(), result.p99Millis(), result.errors()));
             }
@@ -128,6 +160,107 @@ public final class BenchRunner {
         figures.put("encrypt_4k_ratio", round(ratio));
         figures.put("encrypt_4k_p99_c16_ms", figures.get("encrypt_4k_c16_p99_ms"));
         table.add(String.format(Locale.ROOT, "%-34s %8.2f", "Encrypt-4KB / ceiling at c64", ratio));
+    }
+
+    /**
+     * Encrypt 4 KB at concurrency 64 alone, then beside a side load at a fixed rate: CreateKey
+     * signed by the admin credential (the write path: a command, a KEK, a PostgreSQL transaction),
+     * then requests signed by a fresh made-up SecretId each (a credential lookup that finds nothing;
+     * each must be refused with AuthFailure.SecretIdNotFound). Beside either, Encrypt must keep at
+     * least {@link #SIDE_LOAD_MIN_OPS_RATIO} of its ops/s and at most {@link #SIDE_LOAD_MAX_P99_RATIO}
+     * times its p99 alone; a row whose side load fell short of its rate does not count as met. The
+     * side load starts {@code leadIn} before wrk and is counted while wrk runs.
+     */
+    private void besideSideLoads(Tc3Client client, Wrk wrk, Duration duration, Duration leadIn) throws Exception {
+        String keyId = client.call("CreateKey", "{}").path("KeyId").asText();
+        String body = encrypt(keyId, Base64.getEncoder().encodeToString(new byte[4096]));
+        String host = client.host();
+        List<SideLoad> sideLoads = List.of(
+                new SideLoad("create_key", "CreateKey " + CREATE_KEY_PER_SECOND + "/s", CREATE_KEY_PER_SECOND,
+                        CREATE_KEY_CONNECTIONS, FixedRateLoad.OK, FixedRateLoad.requests(host, "{}", () -> client.headers("CreateKey", "{}"))),
+                new SideLoad("unknown_secret_id", "unknown SecretId " + UNKNOWN_SECRET_ID_PER_SECOND + "/s",
+                        UNKNOWN_SECRET_ID_PER_SECOND, UNKNOWN_SECRET_ID_CONNECTIONS, "AuthFailure.SecretIdNotFound",
+                        FixedRateLoad.requests(host, "{}", () -> Tc3Client.headers(host,
+                                "AKID" + randomAlphanumeric(32), randomAlphanumeric(32), "ListAlgorithms", "{}"))));
+
+        wrk.run(client, "Encrypt", body, SIDE_LOAD_CONCURRENCY, Duration.ofSeconds(2)); // JIT warm-up, not counted
+        Wrk.Result alone = wrk.run(client, "Encrypt", body, SIDE_LOAD_CONCURRENCY, duration);
+        putWrk("encrypt_4k_c" + SIDE_LOAD_CONCURRENCY + "_alone", alone);
+        table.add(String.format(Locale.ROOT, "%-32s %10s %10s %8s %7s %7s  %s", "Encrypt 4 KB, c" + SIDE_LOAD_CONCURRENCY + ", beside",
+                "ops/s", "p99 ms", "errors", "ops ×", "p99 ×", "target (ops ≥ " + SIDE_LOAD_MIN_OPS_RATIO
+                        + " ×, p99 ≤ " + SIDE_LOAD_MAX_P99_RATIO + " × alone)"));
+        table.add(String.format(Locale.ROOT, "  %-30s %10.0f %10.2f %8d", "nothing", alone.opsPerSecond(),
+                alone.p99Millis(), alone.errors()));
+
+        for (SideLoad side : sideLoads) {
+            settle(client);
+            Wrk.Result beside;
+            FixedRateLoad.Result load;
+            try (FixedRateLoad running = FixedRateLoad.start(host, side.perSecond(), side.connections(), side.requests())) {
+                Thread.sleep(leadIn.toMillis());
+                running.measureFrom();
+                beside = wrk.run(client, "Encrypt", body, SIDE_LOAD_CONCURRENCY, duration);
+                load = running.stop();
+            }
+            double opsRatio = beside.opsPerSecond() / alone.opsPerSecond();
+            double p99Ratio = beside.p99Millis() / alone.p99Millis();
+            boolean met = opsRatio >= SIDE_LOAD_MIN_OPS_RATIO && p99Ratio <= SIDE_LOAD_MAX_P99_RATIO && load.rateReached();
+            boolean asExpected = load.answers().keySet().equals(Set.of(side.expectedCode()));
+            String name = "encrypt_4k_c" + SIDE_LOAD_CONCURRENCY + "_beside_" + side.figure();
+            putWrk(name, beside);
+            figures.put(name + "_ops_ratio", round(opsRatio));
+            figures.put(name + "_p99_ratio", round(p99Ratio));
+            figures.put(name + "_target_met", met);
+            String sideName = "side_" + side.figure();
+            figures.put(sideName + "_target_per_s", side.perSecond());
+            figures.put(sideName + "_sent_per_s", round(load.sentPerSecond()));
+            figures.put(sideName + "_answered_per_s", round(load.answeredPerSecond()));
+            figures.put(sideName + "_rate_reached", load.rateReached());
+            figures.put(sideName + "_p99_ms", round(load.p99Millis()));
+            figures.put(sideName + "_answers", load.answers());
+            figures.put(sideName + "_answers_as_expected", asExpected);
+            figures.put(sideName + "_connections", side.connections());
+            table.add(String.format(Locale.ROOT, "  %-30s %10.0f %10.2f %8d %7.2f %7.2f  %s", side.label(),
+                    beside.opsPerSecond(), beside.p99Millis(), beside.errors(), opsRatio, p99Ratio,
+                    met ? "met" : load.rateReached() ? "NOT met" : "NOT met (side load short of its rate)"));
+            table.add(String.format(Locale.ROOT, "    side load: %d/s asked, %.1f/s sent, %.1f/s answered, p99 %.2f ms (%d connections); answers %s%s",
+                    side.perSecond(), load.sentPerSecond(), load.answeredPerSecond(), load.p99Millis(), side.connections(),
+                    load.answers(), asExpected ? "" : " (expected only " + side.expectedCode() + ")"));
+        }
+    }
+
+    /**
+     * Waits until the server answers promptly again: a side load can leave it work (CreateKey calls
+     * its client gave up on) that must not be charged to the next row.
+     */
+    private void settle(Tc3Client client) throws Exception {
+        long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
+        int prompt = 0;
+        while (prompt < SETTLED_AFTER_PROMPT_CALLS) {
+            if (System.nanoTime() > deadline) {
+                table.add("  (the server did not settle within " + SETTLE_TIMEOUT.toSeconds() + " s: the next row starts anyway)");
+                return;
+            }
+            long started = System.nanoTime();
+            client.call("ListAlgorithms", "{}");
+            prompt = System.nanoTime() - started < PROMPT.toNanos() ? prompt + 1 : 0;
+        }
+    }
+
+    private void putWrk(String name, Wrk.Result result) {
+        figures.put(name + "_ops", round(result.opsPerSecond()));
+        figures.put(name + "_p50_ms", round(result.p50Millis()));
+        figures.put(name + "_p99_ms", round(result.p99Millis()));
+        figures.put(name + "_errors", result.errors());
+    }
+
+    private static String randomAlphanumeric(int length) {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        char[] text = new char[length];
+        for (int i = 0; i < length; i++) {
+            text[i] = ALPHANUMERIC[random.nextInt(ALPHANUMERIC.length)];
+        }
+        return new String(text);
     }
 
     private void eventStore(ServerProcess server, Tc3Client client, Wrk wrk, Duration duration, boolean quick) throws Exception {
@@ -168,7 +301,8 @@ public final class BenchRunner {
         }
     }
 
-    private static double round(double value) {
-        return Math.round(value * 100) / 100.0;
+    /** Two decimals; null for what could not be measured (JSON has no NaN). */
+    private static Double round(double value) {
+        return Double.isFinite(value) ? Math.round(value * 100) / 100.0 : null;
     }
 }

@@ -70,8 +70,13 @@ final class Wrk {
                 p99 = millis;
             }
         }
-        return new Result(Double.parseDouble(rate.group(1)), p50, p99, Long.parseLong(total.group(1)),
-                Long.parseLong(errors.group(1)));
+        long requests = Long.parseLong(total.group(1));
+        if (requests == 0) {
+            // wrk prints a latency of 0 when nothing was answered: that is no latency at all
+            p50 = Double.NaN;
+            p99 = Double.NaN;
+        }
+        return new Result(Double.parseDouble(rate.group(1)), p50, p99, requests, Long.parseLong(errors.group(1)));
     }
 
     private static String script(Map<String, String> headers, String body) {
