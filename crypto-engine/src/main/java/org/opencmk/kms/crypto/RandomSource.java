@@ -4,9 +4,9 @@ import java.security.SecureRandom;
 import org.opencmk.kms.events.KeySpec;
 
 /**
- * The one source of randomness for key material, key-encryption keys and nonces. One shared
- * {@link SecureRandom} from the default constructor: on Linux it reads {@code /dev/urandom}, which
- * never blocks once the kernel pool is seeded, and it is thread-safe.
+ * The one source of randomness for key material, key-encryption keys, wrapping key pairs and
+ * nonces. One shared {@link SecureRandom} from the default constructor: on Linux it reads
+ * {@code /dev/urandom}, which never blocks once the kernel pool is seeded, and it is thread-safe.
  */
 public final class RandomSource {
 
@@ -23,6 +23,14 @@ public final class RandomSource {
     /** Fresh random secret bytes of {@code length} bytes (a root or key-encryption key). */
     public static SecretBytes newSecret(int length) {
         return SecretBytes.takeOwnership(randomBytes(length));
+    }
+
+    /**
+     * The shared generator itself, for the APIs that draw from a {@link SecureRandom} (key pair
+     * generators). Not for direct use where the methods above serve.
+     */
+    public static SecureRandom secureRandom() {
+        return RANDOM;
     }
 
     /** Random bytes that are not secret (nonces, tokens). */

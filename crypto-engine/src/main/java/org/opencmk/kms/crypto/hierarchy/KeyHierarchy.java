@@ -123,6 +123,18 @@ public final class KeyHierarchy implements AutoCloseable {
     }
 
     /**
+     * The keyed fingerprint of material imported into {@code keyId} (see {@link
+     * Keystore#fingerprintMaterial}): the same for the same material as long as the CMK's KEK
+     * lives, so that a later import can be checked against the first one without keeping the
+     * material. The caller keeps ownership of {@code material}.
+     *
+     * @throws KeyMaterialUnavailableException if the CMK has no key-encryption key
+     */
+    public byte[] fingerprintMaterial(AccountId account, KeyId keyId, SecretBytes material) {
+        return keystore.fingerprintMaterial(requireKek(keyId), account, keyId, material);
+    }
+
+    /**
      * Encrypts under one key version.
      *
      * @param material the version's wrapped material, as its event carried it

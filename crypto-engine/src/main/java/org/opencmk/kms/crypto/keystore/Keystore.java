@@ -68,6 +68,24 @@ public interface Keystore extends AutoCloseable {
             WrappedKeyMaterial wrapped);
 
     /**
+     * A keyed fingerprint of key material imported into the CMK {@code keyId} of {@code account}:
+     * 32 bytes that are equal for the same material under the same KEK, key and account, and
+     * unrelated otherwise. A CMK with imported material is bound for good to the first material
+     * imported; comparing fingerprints lets a later import prove it brings the same material
+     * without the KMS keeping that material, or a plain hash of it (which would confirm guesses of
+     * low-entropy material and link CMKs that share material), beyond its wrapped form. The
+     * fingerprint dies with the KEK: after crypto-shredding nothing can be compared with it. The
+     * caller keeps ownership of {@code material}.
+     *
+     * <p>The construction is part of the persisted state (every stored fingerprint depends on it),
+     * so an implementation documents it and never changes it.
+     *
+     * @throws KeyMaterialUnavailableException if {@code kekReference} is not the KEK of
+     *     {@code keyId} of {@code account}
+     */
+    byte[] fingerprintMaterial(byte[] kekReference, AccountId account, KeyId keyId, SecretBytes material);
+
+    /**
      * Wraps a secret of the KMS itself (an API secret key, for one) directly under the root key,
      * bound to {@code purpose} (for example {@code "api-secret-key:" + secretId}).
      */

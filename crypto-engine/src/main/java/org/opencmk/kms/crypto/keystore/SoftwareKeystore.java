@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Objects;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.opencmk.kms.crypto.DecryptionFailedException;
 import org.opencmk.kms.crypto.RandomSource;
 import org.opencmk.kms.crypto.SecretBytes;
@@ -37,6 +40,16 @@ import org.opencmk.kms.events.WrappedKeyMaterial;
  * is its number, big-endian. A row moved to another account in the database, or events rewritten
  * to name another owner, no longer unwrap.
  *
+ * <p>The fingerprint of imported material ({@link #fingerprintMaterial}) is
+ * {@code HMAC-SHA256(F, material)} with a fingerprint key {@code F} that serves nothing else:
+ * {@code F = HKDF-Expand(KEK, "opencmk/import-fingerprint" 0x00 || account (8) || keyId (16), 32)}
+ * (RFC 5869 with SHA-256; for 32 bytes that is {@code HMAC-SHA256(KEK, info || 0x01)}). The KEK
+ * is uniformly random, so it is used as the pseudorandom key without an Extract step. Derived
+ * rather than the KEK itself: one key, one algorithm (the KEK is an AES-GCM key); and HKDF-Expand
+ * is what a token can also run inside itself ({@code CKM_HKDF_DERIVE}), so a PKCS#11 keystore can
+ * give the same fingerprints without exporting the KEK. Stored fingerprints depend on this
+ * construction: never change it.
+ *
  * <p>Wrapped format version 1 (written before the account was bound) used the same associated
  * data without the account. Such material is still unwrapped, with the associated data it was
  * sealed with: its KEK, rebound to the account at start ({@link #bindKeyEncryptionKey}), carries
@@ -51,6 +64,10 @@ public final class SoftwareKeystore implements Keystore {
     private static final byte[] KEK_LABEL = label("opencmk/kek");
     private static final byte[] MATERIAL_LABEL = label("opencmk/material");
     private static final byte[] SECRET_LABEL = label("opencmk/secret");
+    private static final byte[] FINGERPRINT_LABEL = label("opencmk/import-fingerprint");
+    private static final String HMAC_SHA256 = "HmacSHA256";
+    /** HKDF-Expand's block counter for its first (and, at 32 bytes, only) block. */
+    private static final byte HKDF_FIRST_BLOCK = 0x01;
 
     private final SecretBytes rootKey;
     private final SymmetricCipher cipher = new SymmetricCipher();
@@ -160,6 +177,21 @@ public final class SoftwareKeystore implements Keystore {
     }
 
     @Override
+    public byte[] fingerprintMaterial(byte[] kekReference, AccountId account, KeyId keyId, SecretBytes material) {
+        Objects.requireNonNull(account, "account");
+        Objects.requireNonNull(material, "material");
+        byte[] fingerprintKey = null;
+        try (SecretBytes kek = unwrapKek(kekReference, account, keyId)) {
+            fingerprintKey = hmacSha256(kek.insecureBytes(), fingerprintInfo(account, keyId));
+            return hmacSha256(fingerprintKey, material.insecureBytes());
+        } finally {
+            if (fingerprintKey != null) {
+                Arrays.fill(fingerprintKey, (byte) 0);
+            }
+        }
+    }
+
+    @Override
     public byte[] wrapSecret(String purpose, SecretBytes secret) {
         return cipher.wrap(rootKey, WRAPPING, secret, secretAssociatedData(purpose));
     }
@@ -211,6 +243,30 @@ public final class SoftwareKeystore implements Keystore {
                 .put(uuidBytes(keyId.uuid()))
                 .put(uuidBytes(versionId.uuid()))
                 .array();
+    }
+
+    /** HKDF-Expand's info for the fingerprint key, followed by its block counter. */
+    private static byte[] fingerprintInfo(AccountId account, KeyId keyId) {
+        return ByteBuffer.allocate(FINGERPRINT_LABEL.length + 8 + 16 + 1)
+                .put(FINGERPRINT_LABEL)
+                .put(accountBytes(account))
+                .put(uuidBytes(keyId.uuid()))
+                .put(HKDF_FIRST_BLOCK)
+                .array();
+    }
+
+    /**
+     * One HMAC-SHA256 on the JDK's provider. The {@code SecretKeySpec} is a copy of the key that
+     * cannot be zeroed on Java 17 (as in {@code JdkGcm}); it becomes garbage at once.
+     */
+    private static byte[] hmacSha256(byte[] key, byte[] message) {
+        try {
+            Mac mac = Mac.getInstance(HMAC_SHA256);
+            mac.init(new SecretKeySpec(key, HMAC_SHA256));
+            return mac.doFinal(message);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(HMAC_SHA256 + " is not available in this JDK", e);
+        }
     }
 
     private static byte[] accountBytes(AccountId account) {

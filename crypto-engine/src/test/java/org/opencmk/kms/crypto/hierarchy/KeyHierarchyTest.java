@@ -297,4 +297,33 @@ class KeyHierarchyTest {
         }
         assertThat(keystore.unwrapped).allSatisfy(material -> assertThat(material.isDestroyed()).isTrue());
     }
+
+    @Test
+    void importedMaterialIsFingerprintedUnderItsKeysKekWithoutBeingConsumed() {
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_B);
+        byte[] bytes = RandomSource.randomBytes(32);
+        SecretBytes material = SecretBytes.copyOf(bytes);
+
+        byte[] fingerprint = hierarchy.fingerprintMaterial(ACCOUNT, KEY_A, material);
+
+        assertThat(fingerprint).hasSize(32)
+                .isEqualTo(hierarchy.fingerprintMaterial(ACCOUNT, KEY_A, SecretBytes.copyOf(bytes)))
+                .isNotEqualTo(hierarchy.fingerprintMaterial(ACCOUNT, KEY_B, SecretBytes.copyOf(bytes)));
+        assertThat(material.isDestroyed()).isFalse();
+        assertThat(keystore.fingerprinted).contains(material);
+    }
+
+    @Test
+    void materialCannotBeFingerprintedWithoutAKeyEncryptionKeyOrAfterItsDestruction() {
+        assertThatThrownBy(() -> hierarchy.fingerprintMaterial(ACCOUNT, KEY_A, RandomSource.newSecret(32)))
+                .isInstanceOf(KeyMaterialUnavailableException.class);
+
+        hierarchy.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        hierarchy.fingerprintMaterial(ACCOUNT, KEY_A, RandomSource.newSecret(32));
+        hierarchy.destroyKeyEncryptionKey(KEY_A);
+
+        assertThatThrownBy(() -> hierarchy.fingerprintMaterial(ACCOUNT, KEY_A, RandomSource.newSecret(32)))
+                .isInstanceOf(KeyMaterialUnavailableException.class);
+    }
 }

@@ -16,6 +16,7 @@ final class RecordingKeystore implements Keystore {
 
     final List<SecretBytes> unwrapped = new CopyOnWriteArrayList<>();
     final List<SecretBytes> wrapped = new CopyOnWriteArrayList<>();
+    final List<SecretBytes> fingerprinted = new CopyOnWriteArrayList<>();
     final AtomicInteger unwraps = new AtomicInteger();
     private final Keystore delegate;
 
@@ -57,6 +58,12 @@ final class RecordingKeystore implements Keystore {
         SecretBytes result = delegate.unwrapMaterial(kekReference, account, keyId, versionId, material);
         unwrapped.add(result);
         return result;
+    }
+
+    @Override
+    public byte[] fingerprintMaterial(byte[] kekReference, AccountId account, KeyId keyId, SecretBytes material) {
+        fingerprinted.add(material);
+        return delegate.fingerprintMaterial(kekReference, account, keyId, material);
     }
 
     @Override

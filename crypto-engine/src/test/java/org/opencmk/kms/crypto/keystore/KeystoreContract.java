@@ -3,6 +3,11 @@ package org.opencmk.kms.crypto.keystore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -184,6 +189,79 @@ public abstract class KeystoreContract {
         wrapped[wrapped.length - 1] ^= 0x01;
 
         assertThatThrownBy(() -> keystore.unwrapSecret(PURPOSE, wrapped))
+                .isInstanceOf(KeyMaterialUnavailableException.class);
+    }
+
+    @Test
+    void theSameMaterialHasTheSameFingerprintUnderTheSameKey() {
+        byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        byte[] bytes = RandomSource.randomBytes(32);
+
+        byte[] first = keystore.fingerprintMaterial(kek, ACCOUNT, KEY_A, SecretBytes.copyOf(bytes));
+        byte[] second = keystore.fingerprintMaterial(kek, ACCOUNT, KEY_A, SecretBytes.copyOf(bytes));
+
+        assertThat(first).hasSize(32).isEqualTo(second);
+    }
+
+    @Test
+    void otherMaterialHasAnotherFingerprint() {
+        byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        byte[] bytes = RandomSource.randomBytes(16);
+        byte[] flipped = bytes.clone();
+        flipped[15] ^= 0x01;
+
+        assertThat(keystore.fingerprintMaterial(kek, ACCOUNT, KEY_A, SecretBytes.copyOf(bytes)))
+                .isNotEqualTo(keystore.fingerprintMaterial(kek, ACCOUNT, KEY_A, SecretBytes.copyOf(flipped)))
+                .isNotEqualTo(keystore.fingerprintMaterial(kek, ACCOUNT, KEY_A,
+                        SecretBytes.copyOf(Arrays.copyOf(bytes, 32))));
+    }
+
+    @Test
+    void theSameMaterialHasAnotherFingerprintUnderAnotherKeyOrAccount() {
+        byte[] bytes = RandomSource.randomBytes(32);
+        byte[] ofA = keystore.fingerprintMaterial(keystore.createKeyEncryptionKey(ACCOUNT, KEY_A), ACCOUNT, KEY_A,
+                SecretBytes.copyOf(bytes));
+        byte[] ofB = keystore.fingerprintMaterial(keystore.createKeyEncryptionKey(ACCOUNT, KEY_B), ACCOUNT, KEY_B,
+                SecretBytes.copyOf(bytes));
+        byte[] ofAInOtherAccount = keystore.fingerprintMaterial(keystore.createKeyEncryptionKey(OTHER_ACCOUNT, KEY_A),
+                OTHER_ACCOUNT, KEY_A, SecretBytes.copyOf(bytes));
+        byte[] ofANewKek = keystore.fingerprintMaterial(keystore.createKeyEncryptionKey(ACCOUNT, KEY_A), ACCOUNT, KEY_A,
+                SecretBytes.copyOf(bytes));
+
+        assertThat(Stream.of(ofA, ofB, ofAInOtherAccount, ofANewKek).map(ByteBuffer::wrap))
+                .as("no two alike").doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aFingerprintIsKeyedNotAPlainHashOfTheMaterial() throws Exception {
+        byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        byte[] bytes = RandomSource.randomBytes(32);
+
+        byte[] fingerprint = keystore.fingerprintMaterial(kek, ACCOUNT, KEY_A, SecretBytes.copyOf(bytes));
+
+        assertThat(fingerprint)
+                .isNotEqualTo(bytes)
+                .isNotEqualTo(MessageDigest.getInstance("SHA-256").digest(bytes))
+                .isNotEqualTo(MessageDigest.getInstance("SM3", new BouncyCastleProvider()).digest(bytes));
+    }
+
+    @Test
+    void fingerprintingDoesNotConsumeTheCallersMaterial() {
+        byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
+        SecretBytes material = RandomSource.newMaterial(KeySpec.SM4);
+
+        keystore.fingerprintMaterial(kek, ACCOUNT, KEY_A, material);
+
+        assertThat(material.isDestroyed()).isFalse();
+    }
+
+    @Test
+    void aKeyEncryptionKeyFingerprintsOnlyForItsOwnKeyAndAccount() {
+        byte[] kekOfA = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
+
+        assertThatThrownBy(() -> keystore.fingerprintMaterial(kekOfA, ACCOUNT, KEY_B, RandomSource.newSecret(32)))
+                .isInstanceOf(KeyMaterialUnavailableException.class);
+        assertThatThrownBy(() -> keystore.fingerprintMaterial(kekOfA, OTHER_ACCOUNT, KEY_A, RandomSource.newSecret(32)))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
     }
 }

@@ -9,6 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
+import org.bouncycastle.crypto.macs.HMac;
+import org.bouncycastle.crypto.params.HKDFParameters;
+import org.bouncycastle.crypto.params.KeyParameter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.opencmk.kms.crypto.RandomSource;
@@ -83,9 +88,60 @@ class SoftwareKeystoreTest extends KeystoreContract {
         }
     }
 
+    /**
+     * The fingerprint construction the class documents, computed with BouncyCastle's HKDF and HMAC
+     * from a KEK reference made by hand: every stored fingerprint depends on it, so it must not
+     * change, not even through a refactoring that keeps the contract's properties.
+     */
+    @Test
+    void theFingerprintIsHmacSha256UnderAKeyExpandedFromTheKekAsDocumented() throws Exception {
+        byte[] root = RandomSource.randomBytes(32);
+        byte[] kek = RandomSource.randomBytes(32);
+        byte[] material = RandomSource.randomBytes(32);
+        byte[] reference = wrapByHand((byte) 2, root, kek,
+                concat(label("opencmk/kek"), account(ACCOUNT), uuid(KEY_ID.uuid())));
+        byte[] fingerprintKey = new byte[32];
+        HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+        hkdf.init(HKDFParameters.skipExtractParameters(kek,
+                concat(label("opencmk/import-fingerprint"), account(ACCOUNT), uuid(KEY_ID.uuid()))));
+        hkdf.generateBytes(fingerprintKey, 0, 32);
+        HMac hmac = new HMac(new SHA256Digest());
+        hmac.init(new KeyParameter(fingerprintKey));
+        hmac.update(material, 0, material.length);
+        byte[] expected = new byte[32];
+        hmac.doFinal(expected, 0);
+
+        try (SoftwareKeystore byHand = new SoftwareKeystore(SecretBytes.copyOf(root))) {
+            assertThat(byHand.fingerprintMaterial(reference, ACCOUNT, KEY_ID, SecretBytes.copyOf(material)))
+                    .isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void aFingerprintOutlivesARestart() throws IOException {
+        Path file = dataDirectory.resolve("root.key");
+        byte[] material = RandomSource.randomBytes(16);
+        byte[] kek;
+        byte[] fingerprint;
+        try (Keystore first = SoftwareKeystore.openOrCreate(file)) {
+            kek = first.createKeyEncryptionKey(ACCOUNT, KEY_ID);
+            fingerprint = first.fingerprintMaterial(kek, ACCOUNT, KEY_ID, SecretBytes.copyOf(material));
+        }
+
+        try (Keystore reopened = SoftwareKeystore.openOrCreate(file)) {
+            assertThat(reopened.fingerprintMaterial(kek, ACCOUNT, KEY_ID, SecretBytes.copyOf(material)))
+                    .isEqualTo(fingerprint);
+        }
+    }
+
     private static byte[] legacyWrap(byte[] key, byte[] secret, byte[] associatedData) throws Exception {
+        return wrapByHand((byte) 1, key, secret, associatedData);
+    }
+
+    private static byte[] wrapByHand(byte formatVersion, byte[] key, byte[] secret, byte[] associatedData)
+            throws Exception {
         byte[] header = new byte[14];
-        header[0] = 1; // format version 1
+        header[0] = formatVersion;
         header[1] = 1; // AES-256-GCM
         System.arraycopy(RandomSource.randomBytes(12), 0, header, 2, 12);
         javax.crypto.Cipher gcm = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
@@ -98,6 +154,10 @@ class SoftwareKeystoreTest extends KeystoreContract {
 
     private static byte[] label(String name) {
         return concat(name.getBytes(StandardCharsets.US_ASCII), new byte[1]);
+    }
+
+    private static byte[] account(AccountId account) {
+        return java.nio.ByteBuffer.allocate(8).putLong(account.value()).array();
     }
 
     private static byte[] uuid(java.util.UUID uuid) {
