@@ -3,10 +3,12 @@ package org.opencmk.kms.server;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.scheduling.annotation.EnableScheduling;
 
 /** The KMS server: {@code java -jar kms-server.jar} runs it on its embedded defaults. */
 @SpringBootApplication(scanBasePackages = "org.opencmk.kms")
 @EnableConfigurationProperties(KmsProperties.class)
+@EnableScheduling
 public class KmsServerApplication {
 
     public static void main(String[] args) {

@@ -38,6 +38,7 @@ import org.opencmk.kms.query.keyview.KeyRecord;
 import org.opencmk.kms.query.keyview.KeyVersion;
 import org.opencmk.kms.server.lifecycle.KeyLifecycleService;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -81,6 +82,15 @@ public class KeyMaterialImports {
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.clock = clock;
+    }
+
+    /**
+     * Destroys the wrapping private keys whose 24 hours are over, also for keys nobody calls the
+     * import actions of again. Any node may do it; it is idempotent.
+     */
+    @Scheduled(fixedDelayString = "PT10M", initialDelayString = "PT1M")
+    public void destroyExpiredWrappingKeys() {
+        destroyExpired(clock.instant());
     }
 
     /**
@@ -136,6 +146,12 @@ public class KeyMaterialImports {
         try (SecretBytes privateKey = keystore.unwrapSecret(parameters.purpose(), parameters.wrappedPrivateKey());
              SecretBytes material = unwrap(parameters.algorithm(), privateKey, encryptedMaterial)) {
             if (material.length() != key.keySpec().materialLength()) {
+                if (parameters.algorithm() == WrappingAlgorithm.RSAES_PKCS1_V1_5) {
+                    // About 1 in 65,536 random ciphertexts passes PKCS#1 v1.5's padding check: telling
+                    // "bad padding" from "wrong length" would be a Bleichenbacher oracle on a wrapping
+                    // key that lives 24 hours. Both get the one answer.
+                    throw unreadable(parameters.algorithm());
+                }
                 throw new KmsException(KmsError.KEY_MATERIAL_LENGTH_INVALID, "a " + key.keySpec() + " key takes "
                         + key.keySpec().materialLength() + " bytes of key material, not " + material.length());
             }
@@ -224,9 +240,14 @@ public class KeyMaterialImports {
         try {
             return ImportWrapping.unwrap(algorithm, privateKey, encryptedMaterial);
         } catch (UnreadableKeyMaterialException e) {
-            throw new KmsException(KmsError.KEY_MATERIAL_UNREADABLE, "EncryptedKeyMaterial cannot be decrypted with "
-                    + "the ImportToken's wrapping key and " + algorithm + "; wrap the material with that public key and algorithm");
+            throw unreadable(algorithm);
         }
+    }
+
+    private static KmsException unreadable(WrappingAlgorithm algorithm) {
+        return new KmsException(KmsError.KEY_MATERIAL_UNREADABLE, "EncryptedKeyMaterial cannot be decrypted with the "
+                + "ImportToken's wrapping key and " + algorithm + " into key material of the key's length; wrap the "
+                + "material with that public key and algorithm");
     }
 
     private static Instant validTo(Long seconds, Instant now) {
