@@ -33,6 +33,8 @@ public enum KmsError {
     MISSING_PARAMETER,
     INVALID_PARAMETER,
     UNAUTHORIZED_OPERATION,
+    /** Rotation of an EXTERNAL key: its one material is bound to it for life (seed 003 §"导入密钥材料"). */
+    EXTERNAL_KEY_CANNOT_ROTATE,
     /** An import action on a key whose material the KMS made (seed 000: EXTERNAL keys only). */
     NOT_EXTERNAL_KEY,
     /** The ImportToken was never issued (or is not one at all). */

@@ -3,6 +3,7 @@ package org.opencmk.kms.command.lifecycle;
 import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 import static org.axonframework.modelling.command.AggregateLifecycle.markDeleted;
 
+import java.time.Duration;
 import java.time.Instant;
 import org.axonframework.commandhandling.CommandHandler;
 import org.axonframework.eventsourcing.EventSourcingHandler;
@@ -12,7 +13,15 @@ import org.axonframework.spring.stereotype.Aggregate;
 import org.opencmk.kms.command.material.DeleteImportedKeyMaterial;
 import org.opencmk.kms.command.material.ExpireImportedKeyMaterial;
 import org.opencmk.kms.command.material.ImportKeyMaterial;
+import org.opencmk.kms.command.rotation.DisableKeyRotation;
+import org.opencmk.kms.command.rotation.EnableKeyRotation;
+import org.opencmk.kms.command.rotation.RotateKeyOnSchedule;
 import org.opencmk.kms.events.AccountId;
+import org.opencmk.kms.events.KeyRotationDisabled;
+import org.opencmk.kms.events.KeyRotationEnabled;
+import org.opencmk.kms.events.KeySpec;
+import org.opencmk.kms.events.KeyUsage;
+import org.opencmk.kms.events.NextKeyRotationScheduled;
 import org.opencmk.kms.events.ImportedKeyMaterialDeleted;
 import org.opencmk.kms.events.KeyCreated;
 import org.opencmk.kms.events.KeyDeleted;
@@ -39,6 +48,10 @@ import org.opencmk.kms.events.WrappedKeyMaterial;
 @Aggregate
 public class Cmk {
 
+    /** Bounds of the rotation period, in days (CTyun guide 3.2.6: 7–730; Tencent allows 7–365). */
+    public static final int MIN_ROTATE_DAYS = 7;
+    public static final int MAX_ROTATE_DAYS = 730;
+
     /** Bounds of the pending window, in days (CTyun guide 3.2.7; Tencent ScheduleKeyDeletion). */
     public static final int MIN_PENDING_WINDOW_DAYS = 7;
     public static final int MAX_PENDING_WINDOW_DAYS = 30;
@@ -50,6 +63,12 @@ public class Cmk {
     private KeyState stateBeforeDeletion;
     private Instant deletionDate;
     private Origin origin;
+    private KeySpec keySpec;
+    private KeyUsage keyUsage;
+    /** Scheduled rotation: on, every period, next at nextRotateTime (null when off). */
+    private boolean rotationEnabled;
+    private Duration rotationPeriod;
+    private Instant nextRotateTime;
     /** EXTERNAL keys: the one version, the material it is bound to, whether that material is here, until when. */
     private KeyVersionId importedVersion;
     private MaterialFingerprint importedFingerprint;
@@ -185,6 +204,87 @@ public class Cmk {
         }
     }
 
+    /** CTyun guide 3.2.6: a symmetric key the KMS made rotates every 7–730 days; enabling again replaces the schedule. */
+    @CommandHandler
+    void handle(EnableKeyRotation command) {
+        requireOwner(command.account());
+        requireRotatableKind();
+        if (state != KeyState.Enabled && state != KeyState.Disabled) {
+            throw stateNotSupported("given a rotation schedule");
+        }
+        int days = command.rotateDays();
+        if (days < MIN_ROTATE_DAYS || days > MAX_ROTATE_DAYS) {
+            throw new KmsException(KmsError.INVALID_PARAMETER_VALUE,
+                    "RotateDays must be between " + MIN_ROTATE_DAYS + " and " + MAX_ROTATE_DAYS + ", got " + days);
+        }
+        apply(new KeyRotationEnabled(keyId, days, command.period(), command.requestedAt().plus(command.period())));
+    }
+
+    @CommandHandler
+    void handle(DisableKeyRotation command) {
+        requireOwner(command.account());
+        if (rotationEnabled) {
+            apply(new KeyRotationDisabled(keyId));
+        }
+    }
+
+    /** What a new version of this key needs; refuses a caller or a key that cannot rotate now. */
+    record RotationTarget(AccountId account, KeySpec keySpec) {
+    }
+
+    /** RotateKey (on demand): the owner's Enabled, symmetric, KMS-made key. */
+    RotationTarget requireRotatable(AccountId caller) {
+        requireOwner(caller);
+        requireRotatableKind();
+        if (state != KeyState.Enabled) {
+            throw stateNotSupported("rotated");
+        }
+        return new RotationTarget(account, keySpec);
+    }
+
+    /** Whether the scheduled rotation this deadline names is still the one due, and has come. */
+    boolean scheduledRotationDue(RotateKeyOnSchedule command) {
+        return rotationEnabled && command.dueAt().equals(nextRotateTime)
+                && !command.requestedAt().isBefore(nextRotateTime);
+    }
+
+    /** A scheduled turn makes a new version only for an Enabled key; any other skips this period. */
+    boolean rotatesOnSchedule() {
+        return state == KeyState.Enabled;
+    }
+
+    RotationTarget rotationTarget() {
+        return new RotationTarget(account, keySpec);
+    }
+
+    /** A new primary version: Encrypt and GenerateDataKey use it from now on; older ones keep decrypting. */
+    void rotate(KeyVersionId versionId, WrappedKeyMaterial material, Instant at) {
+        apply(new KeyVersionCreated(keyId, versionId, material, true, at));
+    }
+
+    /**
+     * Schedules the turn after the one due at {@code dueAt}: one period later, or one period from
+     * now when the server was down for longer than a period (missed turns are not made up).
+     */
+    void advanceRotationSchedule(boolean rotated, Instant dueAt, Instant now) {
+        Instant next = dueAt.plus(rotationPeriod);
+        if (!next.isAfter(now)) {
+            next = now.plus(rotationPeriod);
+        }
+        apply(new NextKeyRotationScheduled(keyId, rotated, next));
+    }
+
+    private void requireRotatableKind() {
+        if (origin == Origin.EXTERNAL) {
+            throw new KmsException(KmsError.EXTERNAL_KEY_CANNOT_ROTATE,
+                    "an EXTERNAL key is bound to its imported material for life and cannot rotate; create a new key");
+        }
+        if (!keyUsage.isSymmetric()) {
+            throw new KmsException(KmsError.KEY_USAGE_NOT_SUPPORTED,
+                    "asymmetric keys do not rotate; their versions are made by hand");
+        }
+    }
+
     /**
      * Deletes the key for good if it is still pending deletion for the date the deadline was set
      * for, and that date has come. A deadline that fires after a cancellation it raced with, even
@@ -236,6 +336,26 @@ public class Cmk {
         account = event.account();
         state = event.initialState();
         origin = event.origin();
+        keySpec = event.keySpec();
+        keyUsage = event.keyUsage();
+    }
+
+    @EventSourcingHandler
+    void on(KeyRotationEnabled event) {
+        rotationEnabled = true;
+        rotationPeriod = event.period();
+        nextRotateTime = event.nextRotateTime();
+    }
+
+    @EventSourcingHandler
+    void on(KeyRotationDisabled event) {
+        rotationEnabled = false;
+        nextRotateTime = null;
+    }
+
+    @EventSourcingHandler
+    void on(NextKeyRotationScheduled event) {
+        nextRotateTime = event.nextRotateTime();
     }
 
     @EventSourcingHandler

@@ -37,6 +37,7 @@ public enum ErrorCode {
     INVALID_CIPHERTEXT("InvalidParameterValue.InvalidCiphertext"),
     DECRYPT_ERROR("FailedOperation.DecryptError"),
     NOT_EXTERNAL_CMK("UnsupportedOperation.NotExternalCmk"),
+    EXTERNAL_CMK_CAN_NOT_ROTATE("UnsupportedOperation.ExternalCmkCanNotRotate"),
     INVALID_IMPORT_TOKEN("InvalidParameterValue.InvalidImportToken"),
     IMPORT_TOKEN_KEY_MISMATCH("InvalidParameterValue.ImportTokenKeyMismatch"),
     TOKEN_SUPERSEDED("ResourceUnavailable.TokenSuperseded"),
@@ -77,6 +78,7 @@ public enum ErrorCode {
             case INVALID_PARAMETER -> INVALID_PARAMETER;
             case UNAUTHORIZED_OPERATION -> UNAUTHORIZED_OPERATION;
             case NOT_EXTERNAL_KEY -> NOT_EXTERNAL_CMK;
+            case EXTERNAL_KEY_CANNOT_ROTATE -> EXTERNAL_CMK_CAN_NOT_ROTATE;
             case IMPORT_TOKEN_INVALID -> INVALID_IMPORT_TOKEN;
             case IMPORT_TOKEN_OF_ANOTHER_KEY -> IMPORT_TOKEN_KEY_MISMATCH;
             case IMPORT_TOKEN_SUPERSEDED -> TOKEN_SUPERSEDED;

@@ -20,6 +20,7 @@ import org.opencmk.kms.events.ProtectionLevel;
  * @param deletionDate when the pending window ends, or null
  * @param primaryVersion the version Encrypt uses, or null while the key has no material
  * @param validTo when an EXTERNAL key's imported material expires, or null (never, or no material)
+ * @param rotation its rotation schedule and last rotation
  */
 public record KeyRecord(
         KeyId keyId,
@@ -35,6 +36,7 @@ public record KeyRecord(
         List<KeyVersion> versions,
         KeyVersionId primaryVersion,
         Instant validTo,
+        Rotation rotation,
         boolean deleted,
         long sequence) {
 
@@ -57,19 +59,23 @@ public record KeyRecord(
 
     KeyRecord withState(KeyState newState, Instant newDeletionDate, long newSequence) {
         return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, newState,
-                createdAt, newDeletionDate, versions, primaryVersion, validTo, deleted, newSequence);
+                createdAt, newDeletionDate, versions, primaryVersion, validTo, rotation, deleted, newSequence);
     }
 
     KeyRecord withDescription(String newDescription, long newSequence) {
         return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, newDescription, state,
-                createdAt, deletionDate, versions, primaryVersion, validTo, deleted, newSequence);
+                createdAt, deletionDate, versions, primaryVersion, validTo, rotation, deleted, newSequence);
     }
 
     KeyRecord withVersion(KeyVersion version, boolean primary, long newSequence) {
         List<KeyVersion> more = new java.util.ArrayList<>(versions);
         more.add(version);
+        Rotation rotation = primary && !versions.isEmpty()
+                ? new Rotation(this.rotation.enabled(), this.rotation.rotateDays(), this.rotation.nextRotateTime(),
+                        version.createdAt())
+                : this.rotation;
         return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, state,
-                createdAt, deletionDate, more, primary ? version.id() : primaryVersion, validTo, deleted, newSequence);
+                createdAt, deletionDate, more, primary ? version.id() : primaryVersion, validTo, rotation, deleted, newSequence);
     }
 
     /**
@@ -83,23 +89,35 @@ public record KeyRecord(
         updated.add(version);
         KeyState newState = state == KeyState.PendingImport ? KeyState.Enabled : state;
         return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, newState,
-                createdAt, deletionDate, updated, version.id(), newValidTo, deleted, newSequence);
+                createdAt, deletionDate, updated, version.id(), newValidTo, rotation, deleted, newSequence);
     }
 
     /** The imported material is gone: the key waits for it again (or stays pending deletion). */
     KeyRecord withoutImportedMaterial(long newSequence) {
         KeyState newState = state == KeyState.PendingDelete ? state : KeyState.PendingImport;
         return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, newState,
-                createdAt, deletionDate, versions, primaryVersion, null, deleted, newSequence);
+                createdAt, deletionDate, versions, primaryVersion, null, rotation, deleted, newSequence);
+    }
+
+    KeyRecord withRotation(Rotation newRotation, long newSequence) {
+        return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, state,
+                createdAt, deletionDate, versions, primaryVersion, validTo, newRotation, deleted, newSequence);
+    }
+
+    /** The versions, newest first. */
+    public List<KeyVersion> versionsNewestFirst() {
+        List<KeyVersion> newest = new java.util.ArrayList<>(versions);
+        java.util.Collections.reverse(newest);
+        return newest;
     }
 
     KeyRecord asDeleted(long newSequence) {
         return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, state,
-                createdAt, deletionDate, List.of(), null, null, true, newSequence);
+                createdAt, deletionDate, List.of(), null, null, rotation, true, newSequence);
     }
 
     KeyRecord withSequence(long newSequence) {
         return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, state,
-                createdAt, deletionDate, versions, primaryVersion, validTo, deleted, newSequence);
+                createdAt, deletionDate, versions, primaryVersion, validTo, rotation, deleted, newSequence);
     }
 }

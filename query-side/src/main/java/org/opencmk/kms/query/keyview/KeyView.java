@@ -20,6 +20,9 @@ import org.opencmk.kms.events.AliasUpdated;
 import org.opencmk.kms.events.ImportedKeyMaterialDeleted;
 import org.opencmk.kms.events.KeyCreated;
 import org.opencmk.kms.events.KeyMaterialImported;
+import org.opencmk.kms.events.KeyRotationDisabled;
+import org.opencmk.kms.events.KeyRotationEnabled;
+import org.opencmk.kms.events.NextKeyRotationScheduled;
 import org.opencmk.kms.events.KeyDeleted;
 import org.opencmk.kms.events.KeyDeletionCancelled;
 import org.opencmk.kms.events.KeyDeletionScheduled;
@@ -211,7 +214,7 @@ public class KeyView {
         if (event instanceof KeyCreated created) {
             return new KeyRecord(created.keyId(), created.account(), created.keySpec(), created.keyUsage(),
                     created.origin(), created.protectionLevel(), created.description(), created.initialState(),
-                    created.createdAt(), null, List.of(), null, null, false, sequence);
+                    created.createdAt(), null, List.of(), null, null, Rotation.NONE, false, sequence);
         }
         if (current == null) {
             throw new IllegalStateException("an event of key history arrived before the key's creation");
@@ -226,6 +229,19 @@ public class KeyView {
         }
         if (event instanceof ImportedKeyMaterialDeleted) {
             return current.withoutImportedMaterial(sequence);
+        }
+        if (event instanceof KeyRotationEnabled enabled) {
+            return current.withRotation(new Rotation(true, enabled.rotateDays(), enabled.nextRotateTime(),
+                    current.rotation().lastRotateTime()), sequence);
+        }
+        if (event instanceof KeyRotationDisabled) {
+            Rotation was = current.rotation();
+            return current.withRotation(new Rotation(false, was.rotateDays(), null, was.lastRotateTime()), sequence);
+        }
+        if (event instanceof NextKeyRotationScheduled next) {
+            Rotation was = current.rotation();
+            return current.withRotation(new Rotation(was.enabled(), was.rotateDays(), next.nextRotateTime(),
+                    was.lastRotateTime()), sequence);
         }
         if (event instanceof KeyDescriptionUpdated updated) {
             return current.withDescription(updated.description(), sequence);
