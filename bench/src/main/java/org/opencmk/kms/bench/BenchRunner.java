@@ -38,6 +38,8 @@ public final class BenchRunner {
     private static final int EVENTS_PER_CREATE = 2;
     private static final Duration MAX_FILL = Duration.ofMinutes(4);
     private static final int SIDE_LOAD_CONCURRENCY = 64;
+    /** Versions of the key in the many-versions rows (issue: "unchanged with a key of 100 versions"). */
+    private static final int MANY_VERSIONS = 100;
     private static final int CREATE_KEY_PER_SECOND = 100;
     private static final int UNKNOWN_SECRET_ID_PER_SECOND = 2_000;
     /**
@@ -92,6 +94,7 @@ public final class BenchRunner {
             } else {
                 startUp(server, client);
                 hotPath(client, new Wrk(dataDir), duration);
+                manyVersions(client, new Wrk(dataDir), duration);
             }
             besideSideLoads(client, new Wrk(dataDir), duration, Duration.ofSeconds(quick ? 1 : 2));
             if (!sideLoadsOnly) {
@@ -160,6 +163,37 @@ public final class BenchRunner {
         figures.put("encrypt_4k_ratio", round(ratio));
         figures.put("encrypt_4k_p99_c16_ms", figures.get("encrypt_4k_c16_p99_ms"));
         table.add(String.format(Locale.ROOT, "%-34s %8.2f", "Encrypt-4KB / ceiling at c64", ratio));
+    }
+
+    /**
+     * Encrypt and Decrypt 4 KB at concurrency 64 with a key of {@value #MANY_VERSIONS} versions
+     * (rotated on demand), against the same figures of the hot path's one-version key: finding the
+     * primary version, or the version a ciphertext names, must not grow with the versions.
+     */
+    private void manyVersions(Tc3Client client, Wrk wrk, Duration duration) throws Exception {
+        String keyId = client.call("CreateKey", "{}").path("KeyId").asText();
+        String large = Base64.getEncoder().encodeToString(new byte[4096]);
+        String oldest = client.call("Encrypt", encrypt(keyId, large)).path("CiphertextBlob").asText();
+        for (int i = 1; i < MANY_VERSIONS; i++) {
+            client.call("RotateKey", "{\"KeyId\":\"" + keyId + "\"}");
+        }
+        String newest = client.call("Encrypt", encrypt(keyId, large)).path("CiphertextBlob").asText();
+        table.add(String.format(Locale.ROOT, "%-34s %12s %10s %10s", "4 KB at c64, key of " + MANY_VERSIONS
+                + " versions", "ops/s", "p99 ms", "ops ×"));
+        String[][] rows = {
+                {"encrypt_4k", "Encrypt", encrypt(keyId, large)},
+                {"decrypt_4k", "Decrypt", "{\"CiphertextBlob\":\"" + newest + "\"}"},
+                {"decrypt_4k_oldest", "Decrypt", "{\"CiphertextBlob\":\"" + oldest + "\"}"}};
+        for (String[] row : rows) {
+            Wrk.Result result = wrk.run(client, row[1], row[2], 64, duration);
+            String name = row[0] + "_versions_" + MANY_VERSIONS + "_c64";
+            putWrk(name, result);
+            String oneVersion = row[0].startsWith("encrypt") ? "encrypt_4k_c64_ops" : "decrypt_4k_c64_ops";
+            double ratio = result.opsPerSecond() / ((Number) figures.get(oneVersion)).doubleValue();
+            figures.put(name + "_ops_ratio", round(ratio));
+            table.add(String.format(Locale.ROOT, "  %-32s %12.0f %10.2f %10.2f", row[0], result.opsPerSecond(),
+                    result.p99Millis(), ratio));
+        }
     }
 
     /**
