@@ -63,6 +63,9 @@ class PersistedNamesTest {
                 shape("KeyDeletionScheduled", "keyId", "pendingWindowInDays", "deletionDate"),
                 shape("KeyDeletionCancelled", "keyId", "restoredState"),
                 shape("KeyDeleted", "keyId", "deletedAt"),
+                shape("KeyMaterialImported", "keyId", "versionId", "material", "fingerprint", "validTo",
+                        "importedAt"),
+                shape("ImportedKeyMaterialDeleted", "keyId", "expired", "deletedAt"),
                 shape("AliasCreated", "account", "alias", "keyId"),
                 shape("AliasUpdated", "account", "alias", "previousKeyId", "keyId"),
                 shape("AliasRenamed", "account", "previousAlias", "alias", "keyId"),
@@ -75,6 +78,7 @@ class PersistedNamesTest {
                 shape("AliasName", "value"),
                 shape("KeyId", "value"),
                 shape("KeyVersionId", "value"),
+                shape("MaterialFingerprint", "bytes"),
                 shape("WrappedKeyMaterial", "bytes")));
     }
 

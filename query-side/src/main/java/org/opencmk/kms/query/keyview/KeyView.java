@@ -172,6 +172,9 @@ public class KeyView {
             onKeyCreated.accept(keyId);
         }
         boolean[] deletedNow = {false};
+        // set only when a removal is applied now: a duplicate delivery is not reported again, and a
+        // removal folded in from a gap is reported when it is applied
+        boolean[] materialRemovedNow = {false};
         KeyRecord result = keys.compute(keyId, (id, current) -> {
             long next = current == null ? 0 : current.sequence() + 1;
             long sequence = message.getSequenceNumber();
@@ -180,9 +183,10 @@ public class KeyView {
             }
             KeyRecord updated = current;
             if (sequence > next) {
-                updated = fold(updated, history.read(id.value(), next));
+                updated = fold(updated, history.read(id.value(), next), materialRemovedNow);
             } else {
                 updated = evolve(updated, message.getPayload(), sequence, message.getTimestamp());
+                materialRemovedNow[0] = message.getPayload() instanceof ImportedKeyMaterialDeleted;
             }
             deletedNow[0] = updated != null && updated.deleted() && (current == null || !current.deleted());
             return updated;
@@ -190,7 +194,7 @@ public class KeyView {
         if (result != null) {
             keysByAccount.computeIfAbsent(result.account(), a -> ConcurrentHashMap.newKeySet()).add(keyId);
         }
-        if (message.getPayload() instanceof ImportedKeyMaterialDeleted) {
+        if (materialRemovedNow[0]) {
             onMaterialRemoved.accept(keyId);
         }
         if (deletedNow[0]) {
@@ -198,13 +202,15 @@ public class KeyView {
         }
     }
 
-    private static KeyRecord fold(KeyRecord start, Stream<? extends DomainEventMessage<?>> events) {
+    private static KeyRecord fold(KeyRecord start, Stream<? extends DomainEventMessage<?>> events,
+                                  boolean[] materialRemoved) {
         KeyRecord record = start;
         try (events) {
             java.util.Iterator<? extends DomainEventMessage<?>> iterator = events.iterator();
             while (iterator.hasNext()) {
                 DomainEventMessage<?> event = iterator.next();
                 record = evolve(record, event.getPayload(), event.getSequenceNumber(), event.getTimestamp());
+                materialRemoved[0] |= event.getPayload() instanceof ImportedKeyMaterialDeleted;
             }
         }
         return record;

@@ -16,12 +16,15 @@ import org.axonframework.eventhandling.GenericDomainEventMessage;
 import org.axonframework.messaging.MetaData;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.AliasCreated;
 import org.opencmk.kms.events.AliasDeleted;
 import org.opencmk.kms.events.AliasName;
 import org.opencmk.kms.events.AliasRenamed;
 import org.opencmk.kms.events.AliasUpdated;
+import org.opencmk.kms.events.ImportedKeyMaterialDeleted;
 import org.opencmk.kms.events.KeyCreated;
 import org.opencmk.kms.events.KeyDeleted;
 import org.opencmk.kms.events.KeyDeletionCancelled;
@@ -30,11 +33,13 @@ import org.opencmk.kms.events.KeyDescriptionUpdated;
 import org.opencmk.kms.events.KeyDisabled;
 import org.opencmk.kms.events.KeyEnabled;
 import org.opencmk.kms.events.KeyId;
+import org.opencmk.kms.events.KeyMaterialImported;
 import org.opencmk.kms.events.KeySpec;
 import org.opencmk.kms.events.KeyState;
 import org.opencmk.kms.events.KeyUsage;
 import org.opencmk.kms.events.KeyVersionCreated;
 import org.opencmk.kms.events.KeyVersionId;
+import org.opencmk.kms.events.MaterialFingerprint;
 import org.opencmk.kms.events.Origin;
 import org.opencmk.kms.events.ProtectionLevel;
 import org.opencmk.kms.events.WrappedKeyMaterial;
@@ -66,19 +71,34 @@ class KeyViewTest {
     private static final Instant LATER = CREATED_AT.plus(Duration.ofHours(1));
     private static final Instant DELETION_DATE = CREATED_AT.plus(Duration.ofDays(7));
 
+    /** An EXTERNAL key's one version, its material as first imported and as wrapped again on a re-import. */
+    private static final KeyVersionId IMPORTED_VERSION = new KeyVersionId("5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e");
+    private static final WrappedKeyMaterial IMPORTED_MATERIAL = new WrappedKeyMaterial(new byte[] {11, 12, 13, 14});
+    private static final WrappedKeyMaterial SAME_MATERIAL_WRAPPED_AGAIN = new WrappedKeyMaterial(new byte[] {21, 22, 23, 24});
+    private static final MaterialFingerprint FINGERPRINT = new MaterialFingerprint(new byte[] {7, 7, 7, 7});
+    private static final Instant IMPORTED_AT = CREATED_AT.plus(Duration.ofMinutes(10));
+    private static final Instant REIMPORTED_AT = IMPORTED_AT.plus(Duration.ofDays(1));
+    private static final Instant VALID_TO = IMPORTED_AT.plus(Duration.ofDays(30));
+    private static final Instant LATER_VALID_TO = VALID_TO.plus(Duration.ofDays(60));
+    private static final Instant NEVER_EXPIRES = null;
+    private static final boolean BY_DELETE_IMPORTED_KEY_MATERIAL = false;
+    private static final boolean BY_EXPIRY = true;
+
     /** An event a newer version of the command side may write, unknown to this view. */
     private record KeyTagged(KeyId keyId, String tag) {
     }
 
     private RecordingHistory history;
+    private List<KeyId> removedMaterial;
     private List<KeyId> deletedKeys;
     private KeyView view;
 
     @BeforeEach
     void setUp() {
         history = new RecordingHistory();
+        removedMaterial = new ArrayList<>();
         deletedKeys = new ArrayList<>();
-        view = new KeyView(history, deletedKeys::add);
+        view = new KeyView(history, keyId -> { }, removedMaterial::add, deletedKeys::add);
     }
 
     // ---- who sees what -----------------------------------------------------------------------
@@ -186,6 +206,164 @@ class KeyViewTest {
 
         assertThat(view.find(OWNER, KEY_ID)).map(KeyRecord::state).contains(KeyState.Disabled);
         assertThat(history.reads).isEmpty();
+    }
+
+    // ---- imported material (EXTERNAL keys) ---------------------------------------------------
+
+    @Test
+    void externalKeyWaitsForItsMaterialWithoutAVersion() {
+        apply(keyEvent(KEY_ID, 0, createdExternal()));
+
+        KeyRecord key = view.find(OWNER, KEY_ID).orElseThrow();
+        assertThat(key.state()).isEqualTo(KeyState.PendingImport);
+        assertThat(key.versions()).isEmpty();
+        assertThat(key.primary()).isEmpty();
+        assertThat(key.validTo()).isNull();
+    }
+
+    @Test
+    void importedMaterialBecomesTheOnePrimaryVersionAndEnablesTheKey() {
+        apply(keyEvent(KEY_ID, 0, createdExternal()),
+                keyEvent(KEY_ID, 1, imported(IMPORTED_MATERIAL, VALID_TO, IMPORTED_AT)));
+
+        KeyRecord key = view.find(OWNER, KEY_ID).orElseThrow();
+        assertThat(key.state()).isEqualTo(KeyState.Enabled);
+        assertThat(key.versions()).containsExactly(new KeyVersion(IMPORTED_VERSION, IMPORTED_MATERIAL, IMPORTED_AT));
+        assertThat(key.primaryVersion()).isEqualTo(IMPORTED_VERSION);
+        assertThat(key.validTo()).isEqualTo(VALID_TO);
+        assertThat(removedMaterial).isEmpty();
+    }
+
+    @Test
+    void materialImportedAgainReplacesTheVersionsMaterialWithoutAddingAVersion() {
+        apply(keyEvent(KEY_ID, 0, createdExternal()),
+                keyEvent(KEY_ID, 1, imported(IMPORTED_MATERIAL, VALID_TO, IMPORTED_AT)),
+                keyEvent(KEY_ID, 2, materialRemoved(BY_DELETE_IMPORTED_KEY_MATERIAL)),
+                keyEvent(KEY_ID, 3, imported(SAME_MATERIAL_WRAPPED_AGAIN, LATER_VALID_TO, REIMPORTED_AT)));
+
+        KeyRecord key = view.find(OWNER, KEY_ID).orElseThrow();
+        assertThat(key.state()).isEqualTo(KeyState.Enabled);
+        assertThat(key.versions())
+                .containsExactly(new KeyVersion(IMPORTED_VERSION, SAME_MATERIAL_WRAPPED_AGAIN, REIMPORTED_AT));
+        assertThat(key.primary()).map(KeyVersion::material).contains(SAME_MATERIAL_WRAPPED_AGAIN);
+        assertThat(key.validTo()).isEqualTo(LATER_VALID_TO);
+    }
+
+    @Test
+    void reimportWhileEnabledSetsTheNewValidToOrClearsIt() {
+        apply(keyEvent(KEY_ID, 0, createdExternal()),
+                keyEvent(KEY_ID, 1, imported(IMPORTED_MATERIAL, VALID_TO, IMPORTED_AT)),
+                keyEvent(KEY_ID, 2, imported(SAME_MATERIAL_WRAPPED_AGAIN, LATER_VALID_TO, REIMPORTED_AT)));
+
+        assertThat(view.find(OWNER, KEY_ID)).map(KeyRecord::validTo).contains(LATER_VALID_TO);
+        assertThat(view.find(OWNER, KEY_ID).orElseThrow().versions()).hasSize(1);
+
+        apply(keyEvent(KEY_ID, 3, imported(SAME_MATERIAL_WRAPPED_AGAIN, NEVER_EXPIRES, REIMPORTED_AT)));
+
+        KeyRecord key = view.find(OWNER, KEY_ID).orElseThrow();
+        assertThat(key.validTo()).isNull();
+        assertThat(key.state()).isEqualTo(KeyState.Enabled);
+        assertThat(removedMaterial).isEmpty();
+    }
+
+    @Test
+    void disabledKeyStaysDisabledWhenItsMaterialIsImportedAgain() {
+        apply(keyEvent(KEY_ID, 0, createdExternal()),
+                keyEvent(KEY_ID, 1, imported(IMPORTED_MATERIAL, VALID_TO, IMPORTED_AT)),
+                keyEvent(KEY_ID, 2, new KeyDisabled(KEY_ID)),
+                keyEvent(KEY_ID, 3, imported(SAME_MATERIAL_WRAPPED_AGAIN, LATER_VALID_TO, REIMPORTED_AT)));
+
+        KeyRecord key = view.find(OWNER, KEY_ID).orElseThrow();
+        assertThat(key.state()).isEqualTo(KeyState.Disabled);
+        assertThat(key.validTo()).isEqualTo(LATER_VALID_TO);
+    }
+
+    @ParameterizedTest(name = "expired: {0}")
+    @ValueSource(booleans = {BY_DELETE_IMPORTED_KEY_MATERIAL, BY_EXPIRY})
+    void removedMaterialLeavesTheKeyPendingImportWithoutValidToAndIsReported(boolean expired) {
+        apply(keyEvent(KEY_ID, 0, createdExternal()),
+                keyEvent(KEY_ID, 1, imported(IMPORTED_MATERIAL, VALID_TO, IMPORTED_AT)),
+                keyEvent(KEY_ID, 2, new KeyDisabled(KEY_ID)),
+                keyEvent(KEY_ID, 3, materialRemoved(expired)));
+
+        KeyRecord key = view.find(OWNER, KEY_ID).orElseThrow();
+        assertThat(key.state()).isEqualTo(KeyState.PendingImport);
+        assertThat(key.validTo()).isNull();
+        assertThat(removedMaterial).containsExactly(KEY_ID);
+        assertThat(deletedKeys).isEmpty();
+    }
+
+    @ParameterizedTest(name = "expired: {0}")
+    @ValueSource(booleans = {BY_DELETE_IMPORTED_KEY_MATERIAL, BY_EXPIRY})
+    void materialRemovedWhilePendingDeletionLeavesTheKeyPendingDeletion(boolean expired) {
+        apply(keyEvent(KEY_ID, 0, createdExternal()),
+                keyEvent(KEY_ID, 1, imported(IMPORTED_MATERIAL, VALID_TO, IMPORTED_AT)),
+                keyEvent(KEY_ID, 2, new KeyDeletionScheduled(KEY_ID, 7, DELETION_DATE)),
+                keyEvent(KEY_ID, 3, materialRemoved(expired)));
+
+        KeyRecord pending = view.find(OWNER, KEY_ID).orElseThrow();
+        assertThat(pending.state()).isEqualTo(KeyState.PendingDelete);
+        assertThat(pending.deletionDate()).isEqualTo(DELETION_DATE);
+        assertThat(pending.validTo()).isNull();
+        assertThat(removedMaterial).containsExactly(KEY_ID);
+
+        // the aggregate restores what the removal left: a key waiting for its material
+        apply(keyEvent(KEY_ID, 4, new KeyDeletionCancelled(KEY_ID, KeyState.PendingImport)));
+
+        assertThat(view.find(OWNER, KEY_ID)).map(KeyRecord::state).contains(KeyState.PendingImport);
+    }
+
+    @Test
+    void everyRemovalIsReportedOnce() {
+        apply(keyEvent(KEY_ID, 0, createdExternal()),
+                keyEvent(KEY_ID, 1, imported(IMPORTED_MATERIAL, VALID_TO, IMPORTED_AT)),
+                keyEvent(KEY_ID, 2, materialRemoved(BY_DELETE_IMPORTED_KEY_MATERIAL)),
+                keyEvent(KEY_ID, 3, imported(SAME_MATERIAL_WRAPPED_AGAIN, VALID_TO, REIMPORTED_AT)),
+                keyEvent(KEY_ID, 4, materialRemoved(BY_EXPIRY)));
+
+        assertThat(removedMaterial).containsExactly(KEY_ID, KEY_ID);
+    }
+
+    @Test
+    void materialEventsDeliveredTwiceAreAppliedAndReportedOnce() {
+        DomainEventMessage<?> created = keyEvent(KEY_ID, 0, createdExternal());
+        DomainEventMessage<?> imported = keyEvent(KEY_ID, 1, imported(IMPORTED_MATERIAL, VALID_TO, IMPORTED_AT));
+        DomainEventMessage<?> removed = keyEvent(KEY_ID, 2, materialRemoved(BY_DELETE_IMPORTED_KEY_MATERIAL));
+        DomainEventMessage<?> reimported = keyEvent(KEY_ID, 3,
+                imported(SAME_MATERIAL_WRAPPED_AGAIN, LATER_VALID_TO, REIMPORTED_AT));
+
+        apply(created, imported, removed, reimported);
+        KeyRecord key = view.find(OWNER, KEY_ID).orElseThrow();
+
+        apply(created, imported, removed); // the other feed, after the re-import
+
+        assertThat(view.find(OWNER, KEY_ID)).contains(key);
+        assertThat(key.state()).isEqualTo(KeyState.Enabled);
+        assertThat(key.versions())
+                .containsExactly(new KeyVersion(IMPORTED_VERSION, SAME_MATERIAL_WRAPPED_AGAIN, REIMPORTED_AT));
+        assertThat(removedMaterial).containsExactly(KEY_ID);
+        assertThat(history.reads).isEmpty();
+    }
+
+    @Test
+    void removalReachedThroughAGapIsReportedWhenTheGapIsFilledAndOnlyThen() {
+        DomainEventMessage<?> created = keyEvent(KEY_ID, 0, createdExternal());
+        DomainEventMessage<?> imported = keyEvent(KEY_ID, 1, imported(IMPORTED_MATERIAL, VALID_TO, IMPORTED_AT));
+        DomainEventMessage<?> removed = keyEvent(KEY_ID, 2, materialRemoved(BY_EXPIRY));
+        DomainEventMessage<?> reimported = keyEvent(KEY_ID, 3,
+                imported(SAME_MATERIAL_WRAPPED_AGAIN, LATER_VALID_TO, REIMPORTED_AT));
+        history.store(created, imported, removed, reimported);
+
+        apply(created, reimported);
+
+        assertThat(history.reads).containsExactly(new Read(KEY_ID.value(), 1));
+        assertThat(removedMaterial).containsExactly(KEY_ID);
+        assertThat(view.find(OWNER, KEY_ID)).map(KeyRecord::validTo).contains(LATER_VALID_TO);
+
+        apply(imported, removed, reimported); // the late events themselves, from the slower feed
+
+        assertThat(removedMaterial).containsExactly(KEY_ID);
+        assertThat(view.find(OWNER, KEY_ID)).map(KeyRecord::state).contains(KeyState.Enabled);
     }
 
     // ---- idempotence and gaps ----------------------------------------------------------------
@@ -363,6 +541,19 @@ class KeyViewTest {
     private static KeyCreated created(KeyId keyId, AccountId account, Instant createdAt) {
         return new KeyCreated(keyId, account, KeySpec.AES_256, KeyUsage.ENCRYPT_DECRYPT, Origin.TENCENT_KMS,
                 ProtectionLevel.SOFTWARE, "payroll database", KeyState.Enabled, createdAt);
+    }
+
+    private static KeyCreated createdExternal() {
+        return new KeyCreated(KEY_ID, OWNER, KeySpec.AES_256, KeyUsage.ENCRYPT_DECRYPT, Origin.EXTERNAL,
+                ProtectionLevel.SOFTWARE, "payroll database", KeyState.PendingImport, CREATED_AT);
+    }
+
+    private static KeyMaterialImported imported(WrappedKeyMaterial material, Instant validTo, Instant importedAt) {
+        return new KeyMaterialImported(KEY_ID, IMPORTED_VERSION, material, FINGERPRINT, validTo, importedAt);
+    }
+
+    private static ImportedKeyMaterialDeleted materialRemoved(boolean expired) {
+        return new ImportedKeyMaterialDeleted(KEY_ID, expired, REIMPORTED_AT);
     }
 
     private static DomainEventMessage<?> keyEvent(KeyId keyId, long sequence, Object payload) {
