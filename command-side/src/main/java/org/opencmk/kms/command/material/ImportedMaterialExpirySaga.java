@@ -61,6 +61,9 @@ public class ImportedMaterialExpirySaga {
 
     @DeadlineHandler(deadlineName = MATERIAL_EXPIRED)
     void onMaterialExpired(KeyId key, CommandGateway commandGateway, Clock clock) {
+        // This deadline is running: the expiry's event must not cancel it (db-scheduler may
+        // refuse to cancel a task it is executing).
+        deadlineId = null;
         // sendAndWait: a failure propagates, so the persistent deadline is retried
         commandGateway.sendAndWait(new ExpireImportedKeyMaterial(key, validTo, clock.instant()));
     }

@@ -59,6 +59,9 @@ public class KeyRotationSaga {
 
     @DeadlineHandler(deadlineName = ROTATION_DUE)
     void onRotationDue(KeyId key, CommandGateway commandGateway, Clock clock) {
+        // This deadline is running: the next turn's event must not cancel it (db-scheduler may
+        // refuse to cancel a task it is executing).
+        deadlineId = null;
         // sendAndWait: a failure propagates, so the persistent deadline is retried
         commandGateway.sendAndWait(new RotateKeyOnSchedule(key, dueAt, clock.instant()));
     }

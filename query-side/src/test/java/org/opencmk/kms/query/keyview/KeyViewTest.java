@@ -34,12 +34,15 @@ import org.opencmk.kms.events.KeyDisabled;
 import org.opencmk.kms.events.KeyEnabled;
 import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.events.KeyMaterialImported;
+import org.opencmk.kms.events.KeyRotationDisabled;
+import org.opencmk.kms.events.KeyRotationEnabled;
 import org.opencmk.kms.events.KeySpec;
 import org.opencmk.kms.events.KeyState;
 import org.opencmk.kms.events.KeyUsage;
 import org.opencmk.kms.events.KeyVersionCreated;
 import org.opencmk.kms.events.KeyVersionId;
 import org.opencmk.kms.events.MaterialFingerprint;
+import org.opencmk.kms.events.NextKeyRotationScheduled;
 import org.opencmk.kms.events.Origin;
 import org.opencmk.kms.events.ProtectionLevel;
 import org.opencmk.kms.events.WrappedKeyMaterial;
@@ -62,6 +65,10 @@ class KeyViewTest {
     private static final KeyId THIRD_KEY_ID = new KeyId("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d");
     private static final KeyVersionId FIRST_VERSION = new KeyVersionId("6a1e2f3b-4c5d-4e6f-8a7b-9c0d1e2f3a4b");
     private static final WrappedKeyMaterial FIRST_MATERIAL = new WrappedKeyMaterial(new byte[] {1, 2, 3, 4});
+    private static final KeyVersionId SECOND_VERSION = new KeyVersionId("5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e");
+    private static final WrappedKeyMaterial SECOND_MATERIAL = new WrappedKeyMaterial(new byte[] {5, 6, 7, 8});
+    private static final KeyVersionId THIRD_VERSION = new KeyVersionId("9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b");
+    private static final WrappedKeyMaterial THIRD_MATERIAL = new WrappedKeyMaterial(new byte[] {9, 10, 11, 12});
 
     private static final AliasName PAYROLL = new AliasName("payroll");
     private static final AliasName ARCHIVE = new AliasName("archive");
@@ -83,6 +90,11 @@ class KeyViewTest {
     private static final Instant NEVER_EXPIRES = null;
     private static final boolean BY_DELETE_IMPORTED_KEY_MATERIAL = false;
     private static final boolean BY_EXPIRY = true;
+    private static final int ROTATE_DAYS = 30;
+    private static final Duration PERIOD = Duration.ofDays(ROTATE_DAYS);
+    private static final Instant FIRST_TURN = LATER.plus(PERIOD);
+    private static final Instant SECOND_TURN = FIRST_TURN.plus(PERIOD);
+    private static final Instant ROTATED_ON_DEMAND_AT = LATER.plus(Duration.ofDays(3));
 
     /** An event a newer version of the command side may write, unknown to this view. */
     private record KeyTagged(KeyId keyId, String tag) {
@@ -366,6 +378,135 @@ class KeyViewTest {
         assertThat(view.find(OWNER, KEY_ID)).map(KeyRecord::state).contains(KeyState.Enabled);
     }
 
+    // ---- versions and rotation ---------------------------------------------------------------
+
+    @Test
+    void keyThatNeverRotatedShowsNoRotation() {
+        apply(keyEvent(KEY_ID, 0, created(KEY_ID, OWNER, CREATED_AT)),
+                keyEvent(KEY_ID, 1, firstVersion()));
+
+        // the first version is the key's creation, not a rotation
+        assertThat(view.find(OWNER, KEY_ID)).map(KeyRecord::rotation).contains(Rotation.NONE);
+    }
+
+    @Test
+    void enablingRotationShowsItsPeriodAndFirstTurn() {
+        apply(keyEvent(KEY_ID, 0, created(KEY_ID, OWNER, CREATED_AT)),
+                keyEvent(KEY_ID, 1, firstVersion()),
+                keyEvent(KEY_ID, 2, new KeyRotationEnabled(KEY_ID, ROTATE_DAYS, PERIOD, FIRST_TURN)));
+
+        assertThat(view.find(OWNER, KEY_ID)).map(KeyRecord::rotation)
+                .contains(new Rotation(true, ROTATE_DAYS, FIRST_TURN, null));
+    }
+
+    @Test
+    void scheduledTurnMovesTheNextRotationTime() {
+        apply(keyEvent(KEY_ID, 0, created(KEY_ID, OWNER, CREATED_AT)),
+                keyEvent(KEY_ID, 1, firstVersion()),
+                keyEvent(KEY_ID, 2, new KeyRotationEnabled(KEY_ID, ROTATE_DAYS, PERIOD, FIRST_TURN)),
+                keyEvent(KEY_ID, 3, new NextKeyRotationScheduled(KEY_ID, false, SECOND_TURN)));
+
+        // a turn the key skipped (it was not Enabled) made no version: no last rotation
+        assertThat(view.find(OWNER, KEY_ID)).map(KeyRecord::rotation)
+                .contains(new Rotation(true, ROTATE_DAYS, SECOND_TURN, null));
+    }
+
+    @Test
+    void rotatedVersionBecomesPrimaryAndTheFirstStaysForOldCiphertexts() {
+        apply(keyEvent(KEY_ID, 0, created(KEY_ID, OWNER, CREATED_AT)),
+                keyEvent(KEY_ID, 1, firstVersion()),
+                keyEvent(KEY_ID, 2, new KeyVersionCreated(KEY_ID, SECOND_VERSION, SECOND_MATERIAL, true,
+                        ROTATED_ON_DEMAND_AT)));
+
+        KeyRecord key = view.find(OWNER, KEY_ID).orElseThrow();
+        assertThat(key.primaryVersion()).isEqualTo(SECOND_VERSION);
+        assertThat(key.primary()).map(KeyVersion::material).contains(SECOND_MATERIAL);
+        assertThat(key.version(FIRST_VERSION)).map(KeyVersion::material).contains(FIRST_MATERIAL);
+        assertThat(key.rotation().lastRotateTime()).isEqualTo(ROTATED_ON_DEMAND_AT);
+    }
+
+    @Test
+    void scheduledRotationShowsTheNewVersionTheLastRotationAndTheNextTurn() {
+        apply(keyEvent(KEY_ID, 0, created(KEY_ID, OWNER, CREATED_AT)),
+                keyEvent(KEY_ID, 1, firstVersion()),
+                keyEvent(KEY_ID, 2, new KeyRotationEnabled(KEY_ID, ROTATE_DAYS, PERIOD, FIRST_TURN)),
+                keyEvent(KEY_ID, 3, new KeyVersionCreated(KEY_ID, SECOND_VERSION, SECOND_MATERIAL, true, FIRST_TURN)),
+                keyEvent(KEY_ID, 4, new NextKeyRotationScheduled(KEY_ID, true, SECOND_TURN)));
+
+        KeyRecord key = view.find(OWNER, KEY_ID).orElseThrow();
+        assertThat(key.primaryVersion()).isEqualTo(SECOND_VERSION);
+        assertThat(key.rotation()).isEqualTo(new Rotation(true, ROTATE_DAYS, SECOND_TURN, FIRST_TURN));
+    }
+
+    @Test
+    void disablingRotationClearsTheNextTurnAndKeepsThePeriodAndLastRotation() {
+        apply(keyEvent(KEY_ID, 0, created(KEY_ID, OWNER, CREATED_AT)),
+                keyEvent(KEY_ID, 1, firstVersion()),
+                keyEvent(KEY_ID, 2, new KeyRotationEnabled(KEY_ID, ROTATE_DAYS, PERIOD, FIRST_TURN)),
+                keyEvent(KEY_ID, 3, new KeyVersionCreated(KEY_ID, SECOND_VERSION, SECOND_MATERIAL, true, FIRST_TURN)),
+                keyEvent(KEY_ID, 4, new NextKeyRotationScheduled(KEY_ID, true, SECOND_TURN)),
+                keyEvent(KEY_ID, 5, new KeyRotationDisabled(KEY_ID)));
+
+        assertThat(view.find(OWNER, KEY_ID)).map(KeyRecord::rotation)
+                .contains(new Rotation(false, ROTATE_DAYS, null, FIRST_TURN));
+    }
+
+    @Test
+    void enablingRotationAgainKeepsTheLastRotation() {
+        Instant reenabledTurn = SECOND_TURN.plus(PERIOD);
+        apply(keyEvent(KEY_ID, 0, created(KEY_ID, OWNER, CREATED_AT)),
+                keyEvent(KEY_ID, 1, firstVersion()),
+                keyEvent(KEY_ID, 2, new KeyVersionCreated(KEY_ID, SECOND_VERSION, SECOND_MATERIAL, true,
+                        ROTATED_ON_DEMAND_AT)),
+                keyEvent(KEY_ID, 3, new KeyRotationEnabled(KEY_ID, ROTATE_DAYS, PERIOD, FIRST_TURN)),
+                keyEvent(KEY_ID, 4, new KeyRotationDisabled(KEY_ID)),
+                keyEvent(KEY_ID, 5, new KeyRotationEnabled(KEY_ID, 2 * ROTATE_DAYS, PERIOD.multipliedBy(2),
+                        reenabledTurn)));
+
+        assertThat(view.find(OWNER, KEY_ID)).map(KeyRecord::rotation)
+                .contains(new Rotation(true, 2 * ROTATE_DAYS, reenabledTurn, ROTATED_ON_DEMAND_AT));
+    }
+
+    @Test
+    void versionThatIsNotPrimaryIsKeptButNeitherUsedNorCountedAsARotation() {
+        apply(keyEvent(KEY_ID, 0, created(KEY_ID, OWNER, CREATED_AT)),
+                keyEvent(KEY_ID, 1, firstVersion()),
+                keyEvent(KEY_ID, 2, new KeyVersionCreated(KEY_ID, SECOND_VERSION, SECOND_MATERIAL, false, LATER)));
+
+        KeyRecord key = view.find(OWNER, KEY_ID).orElseThrow();
+        assertThat(key.primaryVersion()).isEqualTo(FIRST_VERSION);
+        assertThat(key.version(SECOND_VERSION)).map(KeyVersion::material).contains(SECOND_MATERIAL);
+        assertThat(key.rotation().lastRotateTime()).isNull();
+    }
+
+    @Test
+    void versionsAreListedNewestFirst() {
+        apply(keyEvent(KEY_ID, 0, created(KEY_ID, OWNER, CREATED_AT)),
+                keyEvent(KEY_ID, 1, firstVersion()),
+                keyEvent(KEY_ID, 2, new KeyVersionCreated(KEY_ID, SECOND_VERSION, SECOND_MATERIAL, true, FIRST_TURN)),
+                keyEvent(KEY_ID, 3, new KeyVersionCreated(KEY_ID, THIRD_VERSION, THIRD_MATERIAL, true, SECOND_TURN)));
+
+        KeyRecord key = view.find(OWNER, KEY_ID).orElseThrow();
+        assertThat(key.versionsNewestFirst()).extracting(KeyVersion::id)
+                .containsExactly(THIRD_VERSION, SECOND_VERSION, FIRST_VERSION);
+        assertThat(key.versions()).extracting(KeyVersion::id)
+                .containsExactly(FIRST_VERSION, SECOND_VERSION, THIRD_VERSION);
+        assertThat(key.primaryVersion()).isEqualTo(THIRD_VERSION);
+        assertThat(key.rotation().lastRotateTime()).isEqualTo(SECOND_TURN);
+    }
+
+    @Test
+    void rotationDeliveredTwiceAddsOneVersion() {
+        DomainEventMessage<?> rotated = keyEvent(KEY_ID, 2,
+                new KeyVersionCreated(KEY_ID, SECOND_VERSION, SECOND_MATERIAL, true, FIRST_TURN));
+        apply(keyEvent(KEY_ID, 0, created(KEY_ID, OWNER, CREATED_AT)),
+                keyEvent(KEY_ID, 1, firstVersion()),
+                rotated, rotated);
+
+        assertThat(view.find(OWNER, KEY_ID).orElseThrow().versions()).extracting(KeyVersion::id)
+                .containsExactly(FIRST_VERSION, SECOND_VERSION);
+    }
+
     // ---- idempotence and gaps ----------------------------------------------------------------
 
     @Test
@@ -554,6 +695,10 @@ class KeyViewTest {
 
     private static ImportedKeyMaterialDeleted materialRemoved(boolean expired) {
         return new ImportedKeyMaterialDeleted(KEY_ID, expired, REIMPORTED_AT);
+    }
+
+    private static KeyVersionCreated firstVersion() {
+        return new KeyVersionCreated(KEY_ID, FIRST_VERSION, FIRST_MATERIAL, true, CREATED_AT);
     }
 
     private static DomainEventMessage<?> keyEvent(KeyId keyId, long sequence, Object payload) {
