@@ -30,7 +30,14 @@ import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.opencmk.kms.server.support.Accounts;
@@ -49,6 +56,8 @@ class ImportKeyMaterialRulesIT {
 
     private static final Duration TOKEN_VALIDITY = Duration.ofHours(24);
     private static final String PAYLOAD = "imported rules";
+    private static final int CONCURRENT_CALLS = 4;
+    private static final int CONCURRENT_ROUNDS = 20;
 
     private static KmsServer server;
     private static KmsClient kms;
@@ -115,6 +124,42 @@ class ImportKeyMaterialRulesIT {
 
         importMaterial(kms, keyId, wrapOaepSha256(latest.getPublicKey(), material), latest.getImportToken(), null);
         assertThat(state(kms, keyId)).isEqualTo("Enabled");
+    }
+
+    /**
+     * Seed 000, step 4, under concurrency: of two calls for parameters that overlap, one is the
+     * later, and only its token stays usable.
+     */
+    @Test
+    void ofConcurrentCallsForParametersOnlyOneTokenStaysUsable() throws Exception {
+        ExecutorService callers = Executors.newFixedThreadPool(CONCURRENT_CALLS);
+        try {
+            for (int round = 0; round < CONCURRENT_ROUNDS; round++) {
+                String keyId = createExternalKey(kms);
+                CyclicBarrier start = new CyclicBarrier(CONCURRENT_CALLS);
+                List<Future<GetParametersForImportResponse>> calls = new ArrayList<>();
+                for (int i = 0; i < CONCURRENT_CALLS; i++) {
+                    calls.add(callers.submit(() -> {
+                        start.await(10, TimeUnit.SECONDS);
+                        return parameters(kms, keyId, SM2PKE, SM2);
+                    }));
+                }
+                List<String> tokens = new ArrayList<>();
+                for (Future<GetParametersForImportResponse> call : calls) {
+                    tokens.add(call.get(60, TimeUnit.SECONDS).getImportToken());
+                }
+                // Garbage material gets past a live token's checks, to the unwrapping, and no further.
+                List<String> answers = new ArrayList<>();
+                for (String token : tokens) {
+                    answers.add(Sdk.errorOf(() -> importMaterial(kms, keyId, Sdk.b64(newMaterial(139)), token, null)));
+                }
+                assertThat(answers).as("round %d", round).containsOnlyOnce("InvalidParameter.DecryptMaterialError")
+                        .containsOnly("InvalidParameter.DecryptMaterialError", "ResourceUnavailable.TokenSuperseded");
+                assertThat(tokens).doesNotHaveDuplicates();
+            }
+        } finally {
+            callers.shutdownNow();
+        }
     }
 
     // Seed 000, step 4: "一个令牌只能为其生成时指定的主密钥导入密钥材料"
@@ -219,7 +264,13 @@ class ImportKeyMaterialRulesIT {
                     sm4, wrapOaepSha256(sm4Parameters.getPublicKey(), newMaterial(length)), sm4Parameters.getImportToken(), null));
         }
 
-        importMaterial(kms, aes, wrapOaepSha256(aesParameters.getPublicKey(), newMaterial(32)), aesParameters.getImportToken(), null);
+        // RSAES_PKCS1_V1_5 answers a wrong length as unreadable: telling it apart from bad padding
+        // would be a Bleichenbacher oracle on a wrapping key that lives 24 hours.
+        GetParametersForImportResponse pkcs1 = parameters(kms, aes, PKCS1_V1_5, RSA_2048);
+        assertRefusedUnchanged(kms, aes, "InvalidParameter.DecryptMaterialError", () -> importMaterial(kms, aes,
+                wrapPkcs1(pkcs1.getPublicKey(), newMaterial(16)), pkcs1.getImportToken(), null));
+
+        importMaterial(kms, aes, wrapPkcs1(pkcs1.getPublicKey(), newMaterial(32)), pkcs1.getImportToken(), null);
         importMaterial(kms, sm4, wrapOaepSha256(sm4Parameters.getPublicKey(), newMaterial(16)), sm4Parameters.getImportToken(), null);
         assertThat(decrypt(kms, encrypt(kms, aes, PAYLOAD, null), null)).isEqualTo(PAYLOAD);
         assertThat(decrypt(kms, encrypt(kms, sm4, PAYLOAD, null), null)).isEqualTo(PAYLOAD);
