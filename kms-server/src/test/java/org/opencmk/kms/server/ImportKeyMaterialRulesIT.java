@@ -180,7 +180,7 @@ class ImportKeyMaterialRulesIT {
     }
 
     @Test
-    void aTokenGetParametersForImportNeverIssuedIsRefused() throws Exception {
+    void aTokenThatGetParametersForImportNeverIssuedIsRefused() throws Exception {
         String keyId = createExternalKey(kms);
         GetParametersForImportResponse issued = rsaParameters(kms, keyId);
         String wrapped = wrapOaepSha256(issued.getPublicKey(), newMaterial(32));
