@@ -115,6 +115,10 @@ public class KeyMaterialImports {
         try (WrappingKeyPair pair = ImportWrapping.generate(spec)) {
             byte[] wrappedPrivateKey = keystore.wrapSecret(purpose(key.keyId(), tokenHash), pair.privateKey());
             transaction.executeWithoutResult(status -> {
+                // Calls for the same key take turns (on every node): without this, two overlapping
+                // calls each supersede only what was committed before them, and both tokens live on.
+                jdbc.query("SELECT pg_advisory_xact_lock(hashtext(?))", rs -> { },
+                        "kms_import_parameters/" + key.keyId().value());
                 jdbc.update("UPDATE kms_import_parameters SET superseded = TRUE, wrapped_private_key = NULL "
                         + "WHERE key_id = ? AND NOT superseded", key.keyId().value());
                 destroyExpired(now);
