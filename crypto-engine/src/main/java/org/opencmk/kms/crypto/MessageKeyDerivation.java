@@ -59,10 +59,11 @@ final class MessageKeyDerivation {
 
     /**
      * Over a JCA block cipher (the default provider's), for AES: SunJCE's AES uses the AES-NI
-     * intrinsics, and keeps a key's schedule while it is re-initialised with the same key.
+     * intrinsics. {@code transformation} is the cipher in ECB mode without padding: each call
+     * encrypts independent single blocks, the PRF inputs, which is what ECB is.
      */
-    static MessageKeyDerivation jdk(String keyAlgorithm, int keyLength) {
-        return new MessageKeyDerivation(keyLength, () -> new JdkBlockCipher(keyAlgorithm));
+    static MessageKeyDerivation jdk(String transformation, String keyAlgorithm, int keyLength) {
+        return new MessageKeyDerivation(keyLength, () -> new JdkBlockCipher(transformation, keyAlgorithm));
     }
 
     /** Over a BouncyCastle block cipher, for ciphers the JDK lacks (SM4). */
@@ -151,9 +152,8 @@ final class MessageKeyDerivation {
         private final String keyAlgorithm;
         private final Cipher cipher;
 
-        JdkBlockCipher(String keyAlgorithm) {
+        JdkBlockCipher(String transformation, String keyAlgorithm) {
             this.keyAlgorithm = keyAlgorithm;
-            String transformation = keyAlgorithm + "/ECB/NoPadding";
             try {
                 this.cipher = Cipher.getInstance(transformation);
             } catch (GeneralSecurityException e) {

@@ -18,7 +18,8 @@ public enum SymmetricAlgorithm {
      * AES-256 in GCM mode on the JDK's default provider (SunJCE with AES-NI); with the per-message
      * key derivation, XAES-256-GCM.
      */
-    AES_256_GCM((byte) 1, 32, new JdkGcm("AES/GCM/NoPadding", "AES"), MessageKeyDerivation.jdk("AES", 32)),
+    AES_256_GCM((byte) 1, 32, new JdkGcm("AES/GCM/NoPadding", "AES"),
+            MessageKeyDerivation.jdk("AES/ECB/NoPadding", "AES", 32)),
 
     /**
      * SM4 (GB/T 32907) in GCM mode (RFC 8998) on BouncyCastle's lightweight API: the JDK has no
