@@ -36,17 +36,21 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Encrypt through crypto-engine ({@link SymmetricCipher#encrypt}) versus the bare cipher doing the
- * same cryptographic work, per algorithm and plaintext size. Run through {@link CryptoEngineBench}.
+ * Encrypt through crypto-engine ({@link SymmetricCipher#encrypt}) versus the bare cipher with one
+ * fixed key, per algorithm and plaintext size. Run through {@link CryptoEngineBench};
+ * {@link CryptoEngineBenchmarkDecrypt} is its counterpart for Decrypt.
  *
- * <p>What both sides do per operation: a fresh random 12-byte nonce from a default-constructed
- * {@link SecureRandom} (what {@link RandomSource} uses), GCM initialisation with the key and that
- * nonce, associated data of the same length (the 46-byte blob header, then the encryption
+ * <p>What both sides do per operation: a fresh random nonce from a default-constructed {@link
+ * SecureRandom} (what {@link RandomSource} uses), GCM initialisation with a key and a 12-byte
+ * nonce, associated data of the same length (the 58-byte blob header, then the encryption
  * context), encryption of the plaintext with its 16-byte tag into a freshly allocated array of the
- * blob's size. What only the engine does is its overhead: laying out the header (key id and
- * version id as UUIDs) and the per-call key and parameter objects. The bare side keeps its key
- * object and GCM/{@code Cipher} instance for the state's lifetime, as a caller with one fixed key
- * would.
+ * blob's size. What only the engine does is its overhead: a 24-byte nonce instead of 12, the
+ * derivation of the message's own key from the material and the nonce's first half (two block
+ * encryptions, {@code MessageKeyDerivation}) and GCM's setup for that new key (its key schedule,
+ * and for GCM the hash key), laying out the header (key id and version id as UUIDs) and the
+ * per-call key and parameter objects. The bare side keeps its key object and GCM/{@code Cipher}
+ * instance for the state's lifetime, as a caller with one fixed key would, and so never pays a
+ * key schedule: what the per-message key costs shows in full.
  *
  * <p>Engine and bare are one benchmark with a {@code variant} parameter, the last in JMH's order,
  * so that the two runs of each algorithm and size are adjacent in time: on a shared machine whose

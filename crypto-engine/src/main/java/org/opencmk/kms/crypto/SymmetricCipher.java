@@ -3,6 +3,7 @@ package org.opencmk.kms.crypto;
 import static org.opencmk.kms.crypto.SymmetricAlgorithm.NONCE_LENGTH;
 import static org.opencmk.kms.crypto.SymmetricAlgorithm.TAG_LENGTH;
 
+import java.util.Arrays;
 import java.util.Objects;
 import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.events.KeyVersionId;
@@ -16,12 +17,15 @@ import org.opencmk.kms.events.KeyVersionId;
  * caller's associated data for a wrapped secret). Every failure to decrypt or unwrap is the same
  * {@link DecryptionFailedException}, whatever the cause.
  *
- * <p>Nonces are 12 random bytes per call. NIST SP 800-38D bounds random nonces to 2<sup>32</sup>
- * encryptions per key; nothing here counts them, so a key version must not be used beyond that
- * (at full hot-path speed one version would reach it within hours: rotation, or a derived key per
- * message in a later blob format, is the remedy).
+ * <p>Nonces are random. NIST SP 800-38D bounds random 12-byte nonces to 2<sup>32</sup>
+ * encryptions per key, which one key version would reach within hours at full hot-path speed. So
+ * a blob is encrypted under a key of its own, derived from the material and half of a 24-byte
+ * nonce (see {@link CiphertextBlob}); nothing needs counting, and a version, or imported material
+ * that never rotates, can serve any number of messages. Wrapped secrets keep 12-byte nonces under
+ * the wrapping key directly: a key-encryption key wraps a handful of secrets, not billions.
  *
- * <p>Thread-safe and stateless, apart from the per-thread JCA ciphers (see {@link JdkGcm}).
+ * <p>Thread-safe and stateless, apart from the per-thread ciphers (see {@link JdkGcm} and {@link
+ * MessageKeyDerivation}).
  * Written for the hot path: the payload is encrypted straight into the one output array.
  */
 public final class SymmetricCipher {
@@ -52,13 +56,19 @@ public final class SymmetricCipher {
         Objects.requireNonNull(context, "context");
         requireKeyLength(material, algorithm);
         byte[] blob = CiphertextBlob.newBuffer(algorithm, keyId, versionId, plaintext.length);
-        putNonce(blob, CiphertextBlob.NONCE_OFFSET);
-        algorithm.mode().seal(material.insecureBytes(), blob, CiphertextBlob.HEADER_LENGTH, context, plaintext);
+        putNonce(blob, CiphertextBlob.NONCE_OFFSET, CiphertextBlob.NONCE_LENGTH);
+        byte[] messageKey = algorithm.messageKeys().derive(material.insecureBytes(), blob, CiphertextBlob.NONCE_OFFSET);
+        try {
+            algorithm.mode().seal(messageKey, blob, CiphertextBlob.HEADER_LENGTH, context, plaintext);
+        } finally {
+            Arrays.fill(messageKey, (byte) 0);
+        }
         return blob;
     }
 
     /**
-     * Decrypts a blob. The caller picks the material by the blob's key id and version id.
+     * Decrypts a blob of either format version. The caller picks the material by the blob's key id
+     * and version id.
      *
      * @throws DecryptionFailedException if the material, the context or any byte of the blob is
      *     not what it was encrypted with
@@ -68,9 +78,19 @@ public final class SymmetricCipher {
         if (material.length() != blob.algorithm().keyLength()) {
             throw new DecryptionFailedException();
         }
+        SymmetricAlgorithm algorithm = blob.algorithm();
         byte[] plaintext = new byte[blob.plaintextLength()];
-        blob.algorithm().mode().open(material.insecureBytes(), blob.bytes(), CiphertextBlob.HEADER_LENGTH, context,
-                plaintext);
+        if (blob.formatVersion() == CiphertextBlob.FORMAT_VERSION_1) {
+            algorithm.mode().open(material.insecureBytes(), blob.bytes(), blob.headerLength(), context, plaintext);
+            return plaintext;
+        }
+        byte[] messageKey = algorithm.messageKeys().derive(material.insecureBytes(), blob.bytes(),
+                CiphertextBlob.NONCE_OFFSET);
+        try {
+            algorithm.mode().open(messageKey, blob.bytes(), blob.headerLength(), context, plaintext);
+        } finally {
+            Arrays.fill(messageKey, (byte) 0);
+        }
         return plaintext;
     }
 
@@ -98,7 +118,7 @@ public final class SymmetricCipher {
         byte[] wrapped = new byte[WRAPPED_OVERHEAD + secret.length()];
         wrapped[0] = WRAPPED_FORMAT_VERSION;
         wrapped[1] = algorithm.id();
-        putNonce(wrapped, 2);
+        putNonce(wrapped, 2, NONCE_LENGTH);
         algorithm.mode().seal(wrappingKey.insecureBytes(), wrapped, WRAPPED_HEADER_LENGTH, associatedData,
                 secret.insecureBytes());
         return wrapped;
@@ -142,7 +162,7 @@ public final class SymmetricCipher {
         }
     }
 
-    private static void putNonce(byte[] buffer, int offset) {
-        System.arraycopy(RandomSource.randomBytes(NONCE_LENGTH), 0, buffer, offset, NONCE_LENGTH);
+    private static void putNonce(byte[] buffer, int offset, int length) {
+        System.arraycopy(RandomSource.randomBytes(length), 0, buffer, offset, length);
     }
 }
