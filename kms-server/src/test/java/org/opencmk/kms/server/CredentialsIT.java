@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
@@ -29,6 +28,7 @@ import org.opencmk.kms.server.account.Credentials;
 import org.opencmk.kms.server.account.IssuedCredential;
 import org.opencmk.kms.server.support.Accounts;
 import org.opencmk.kms.server.support.KmsServer;
+import org.opencmk.kms.server.support.Nodes;
 import org.opencmk.kms.server.support.RawClient;
 import org.opencmk.kms.server.support.Sdk;
 import org.opencmk.kms.server.support.SharedKmsServer;
@@ -225,14 +225,8 @@ class CredentialsIT {
 
     @Test
     void aRevocationOnOneNodeIsHonouredByTheOtherAndTheLastAdministratorIsKeptAcrossNodes() throws Exception {
-        byte[] rootKey = new byte[32];
-        new SecureRandom().nextBytes(rootKey);
         try (EmbeddedPostgres database = EmbeddedPostgres.builder().start()) {
-            Map<String, String> shared = Map.of(
-                    "kms.root-key", Base64.getEncoder().encodeToString(rootKey),
-                    "kms.db.url", database.getJdbcUrl("postgres", "postgres"),
-                    "kms.db.user", "postgres",
-                    "kms.db.password", "");
+            Map<String, String> shared = Nodes.sharing(database, Map.of());
             try (KmsServer first = KmsServer.start(shared); KmsServer second = KmsServer.start(shared)) {
                 Accounts jo = Accounts.create(first, "jo");
                 KmsClient onSecond = second.client(jo.secretId(), jo.secretKey());

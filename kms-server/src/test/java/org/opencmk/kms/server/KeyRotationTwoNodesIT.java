@@ -22,7 +22,6 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -30,6 +29,7 @@ import org.opencmk.kms.events.KeyRotationEnabled;
 import org.opencmk.kms.events.KeyVersionCreated;
 import org.opencmk.kms.events.NextKeyRotationScheduled;
 import org.opencmk.kms.server.support.KmsServer;
+import org.opencmk.kms.server.support.Nodes;
 
 /**
  * Scheduled rotation on two nodes sharing one PostgreSQL (setup as {@link TwoNodesIT}): the
@@ -42,15 +42,8 @@ class KeyRotationTwoNodesIT {
 
     @Test
     void eachTurnMakesExactlyOneVersionAcrossTwoNodes() throws Exception {
-        byte[] rootKey = new byte[32];
-        new java.security.SecureRandom().nextBytes(rootKey);
         try (EmbeddedPostgres database = EmbeddedPostgres.builder().start()) {
-            Map<String, String> shared = Map.of(
-                    "kms.root-key", Base64.getEncoder().encodeToString(rootKey),
-                    "kms.db.url", database.getJdbcUrl("postgres", "postgres"),
-                    "kms.db.user", "postgres",
-                    "kms.db.password", "",
-                    "kms.day-length", DAY.toString());
+            Map<String, String> shared = Nodes.sharing(database, Map.of("kms.day-length", DAY.toString()));
             try (KmsServer first = KmsServer.start(shared); KmsServer second = KmsServer.start(shared)) {
                 List<KmsClient> nodes = List.of(first.adminClient(), second.adminClient());
                 String keyId = nodes.get(0).CreateKey(new CreateKeyRequest()).getKeyId();

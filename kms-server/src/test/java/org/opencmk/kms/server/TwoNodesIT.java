@@ -11,10 +11,10 @@ import com.tencentcloudapi.kms.v20190118.models.CreateKeyRequest;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.opencmk.kms.server.support.KmsServer;
+import org.opencmk.kms.server.support.Nodes;
 
 /**
  * Two server nodes on one PostgreSQL (DESIGN.md "Storage and scale-out"): a key made on one is
@@ -30,14 +30,8 @@ class TwoNodesIT {
 
     @Test
     void aChangeOnOneNodeIsHonouredByTheOther() throws Exception {
-        byte[] rootKey = new byte[32];
-        new java.security.SecureRandom().nextBytes(rootKey);
         try (EmbeddedPostgres database = EmbeddedPostgres.builder().start()) {
-            Map<String, String> shared = Map.of(
-                    "kms.root-key", Base64.getEncoder().encodeToString(rootKey),
-                    "kms.db.url", database.getJdbcUrl("postgres", "postgres"),
-                    "kms.db.user", "postgres",
-                    "kms.db.password", "");
+            Map<String, String> shared = Nodes.sharing(database, Map.of());
             try (KmsServer first = KmsServer.start(shared); KmsServer second = KmsServer.start(shared)) {
                 KmsClient one = first.adminClient();
                 KmsClient two = second.adminClient();
