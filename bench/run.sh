@@ -4,6 +4,7 @@
 #   bench/run.sh            full run (about 10 minutes on 2 cores)
 #   bench/run.sh --quick    short smoke run
 #   bench/run.sh --skip-jmh without the crypto-engine JMH part
+#   bench/run.sh --versions-only   just the rows of a key of 100 versions
 #   bench/run.sh --side-loads-only   only Encrypt 4 KB alone and beside its side loads (one start, no JMH)
 set -euo pipefail
 cd "$(dirname "$0")/.."

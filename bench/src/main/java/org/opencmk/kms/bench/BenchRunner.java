@@ -72,10 +72,14 @@ public final class BenchRunner {
         boolean skipJmh = List.of(args).contains("--skip-jmh");
         // to check the side-load rows alone: one start, no hot-path table, no event store, no JMH
         boolean sideLoadsOnly = List.of(args).contains("--side-loads-only");
-        new BenchRunner().run(Path.of("kms-server/target/kms-server.jar"), quick, skipJmh || sideLoadsOnly, sideLoadsOnly);
+        // to check the key-of-100-versions rows alone
+        boolean versionsOnly = List.of(args).contains("--versions-only");
+        new BenchRunner().run(Path.of("kms-server/target/kms-server.jar"), quick,
+                skipJmh || sideLoadsOnly || versionsOnly, sideLoadsOnly, versionsOnly);
     }
 
-    private void run(Path jar, boolean quick, boolean skipJmh, boolean sideLoadsOnly) throws Exception {
+    private void run(Path jar, boolean quick, boolean skipJmh, boolean sideLoadsOnly, boolean versionsOnly)
+            throws Exception {
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: run ./mvnw -DskipTests package first");
         }
@@ -89,15 +93,20 @@ public final class BenchRunner {
                 "KMS_THROTTLE_REQUESTS_PER_SECOND", "100000000",
                 "KMS_THROTTLE_BURST", "100000000");
         try (ServerProcess server = new ServerProcess(jar, dataDir, port, settings)) {
-            if (sideLoadsOnly) {
+            if (versionsOnly) {
+                server.start(client);
+                manyVersions(client, new Wrk(dataDir), duration);
+            } else if (sideLoadsOnly) {
                 server.start(client);
             } else {
                 startUp(server, client);
                 hotPath(client, new Wrk(dataDir), duration);
                 manyVersions(client, new Wrk(dataDir), duration);
             }
-            besideSideLoads(client, new Wrk(dataDir), duration, Duration.ofSeconds(quick ? 1 : 2));
-            if (!sideLoadsOnly) {
+            if (!versionsOnly) {
+                besideSideLoads(client, new Wrk(dataDir), duration, Duration.ofSeconds(quick ? 1 : 2));
+            }
+            if (!sideLoadsOnly && !versionsOnly) {
                 eventStore(server, client, new Wrk(dataDir), duration, quick);
             }
         }
