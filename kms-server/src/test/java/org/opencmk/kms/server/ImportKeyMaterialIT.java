@@ -80,10 +80,16 @@ class ImportKeyMaterialIT {
     /** The context as a caller writes it, and the canonical form the blob authenticates: sorted, compact. */
     private static final String CONTEXT = "{ \"env\": \"test\", \"app\": \"byok\" }";
     private static final String CANONICAL_CONTEXT = "{\"app\":\"byok\",\"env\":\"test\"}";
-    /** Blob layout, format version 1 (crypto-engine CiphertextBlob): version | alg | KeyId | KeyVersionId | nonce | ct | tag. */
+    /**
+     * Blob layout, format version 2 (crypto-engine CiphertextBlob): version | alg | KeyId |
+     * KeyVersionId | nonce N (24) | ct | tag; the message key is derived from the material and
+     * N[0:12] as C2SP XAES-256-GCM does (for SM4, the same construction over SM4), GCM's nonce is N[12:24].
+     */
     private static final int KEY_ID_OFFSET = 2;
     private static final int NONCE_OFFSET = 34;
-    private static final int HEADER_LENGTH = 46;
+    private static final int NONCE_LENGTH = 24;
+    private static final int DERIVATION_NONCE_LENGTH = 12;
+    private static final int HEADER_LENGTH = NONCE_OFFSET + NONCE_LENGTH;
     private static final int TAG_BITS = 128;
     private static final byte AES_256_GCM = 1;
     private static final byte SM4_GCM = 2;
@@ -329,7 +335,7 @@ class ImportKeyMaterialIT {
         byte[] blob = Base64.getDecoder().decode(encrypt(kms, keyId, PAYLOAD, CONTEXT));
 
         assertThat(decrypt(kms, Sdk.b64(blob), CONTEXT)).isEqualTo(PAYLOAD);
-        assertThat(blob[0]).as("format version").isEqualTo((byte) 1);
+        assertThat(blob[0]).as("format version").isEqualTo((byte) 2);
         assertThat(blob[1]).as("algorithm").isEqualTo(algorithm);
         assertThat(blobKeyId(blob)).isEqualTo(keyId);
         assertThat(openLocally(material, blob, CANONICAL_CONTEXT)).as("opened with the user's material")
@@ -339,10 +345,15 @@ class ImportKeyMaterialIT {
         assertThat(openLocally(otherMaterial, blob, CANONICAL_CONTEXT)).as("and with no other").isNull();
     }
 
-    /** AES-256-GCM or SM4-GCM: key = material, IV = the blob's nonce, AAD = header || canonical context. */
+    /**
+     * AES-256-GCM or SM4-GCM: key = the message key derived from the material and the nonce's
+     * first half, IV = its second half, AAD = header || canonical context.
+     */
     private static String openLocally(byte[] material, byte[] blob, String canonicalContext) throws Exception {
         byte[] header = Arrays.copyOf(blob, HEADER_LENGTH);
-        byte[] nonce = Arrays.copyOfRange(blob, NONCE_OFFSET, HEADER_LENGTH);
+        byte[] derivationNonce = Arrays.copyOfRange(blob, NONCE_OFFSET, NONCE_OFFSET + DERIVATION_NONCE_LENGTH);
+        byte[] nonce = Arrays.copyOfRange(blob, NONCE_OFFSET + DERIVATION_NONCE_LENGTH, HEADER_LENGTH);
+        material = messageKey(material, derivationNonce, blob[1] == AES_256_GCM);
         byte[] context = canonicalContext.getBytes(StandardCharsets.UTF_8);
         byte[] sealed = Arrays.copyOfRange(blob, HEADER_LENGTH, blob.length);
         try {
@@ -366,6 +377,41 @@ class ImportKeyMaterialIT {
         } catch (javax.crypto.AEADBadTagException | org.bouncycastle.crypto.InvalidCipherTextException e) {
             return null;
         }
+    }
+
+    /**
+     * C2SP XAES-256-GCM's key derivation, written here from the specification and independent of
+     * the server's code: L = E_K(0^128), K1 = L doubled in GF(2^128), M_i = 0x00 i 'X' 0x00 || N,
+     * key = E_K(M_1 ^ K1) || E_K(M_2 ^ K1); for SM4 (128-bit keys) the first block alone.
+     */
+    private static byte[] messageKey(byte[] material, byte[] derivationNonce, boolean aes) throws Exception {
+        org.bouncycastle.crypto.BlockCipher block = aes ? new org.bouncycastle.crypto.engines.AESEngine() : new SM4Engine();
+        block.init(true, new KeyParameter(material));
+        byte[] l = new byte[16];
+        block.processBlock(new byte[16], 0, l, 0);
+        byte[] k1 = new byte[16];
+        int carry = 0;
+        for (int i = 15; i >= 0; i--) {
+            int b = l[i] & 0xff;
+            k1[i] = (byte) ((b << 1) | carry);
+            carry = b >>> 7;
+        }
+        if ((l[0] & 0x80) != 0) {
+            k1[15] ^= (byte) 0x87;
+        }
+        int blocks = aes ? 2 : 1;
+        byte[] key = new byte[16 * blocks];
+        for (int i = 0; i < blocks; i++) {
+            byte[] m = new byte[16];
+            m[1] = (byte) (i + 1);
+            m[2] = 'X';
+            System.arraycopy(derivationNonce, 0, m, 4, DERIVATION_NONCE_LENGTH);
+            for (int j = 0; j < 16; j++) {
+                m[j] ^= k1[j];
+            }
+            block.processBlock(m, 0, key, 16 * i);
+        }
+        return key;
     }
 
     private static String blobKeyId(byte[] blob) {
