@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ import org.opencmk.kms.server.support.RawClient;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * A data directory written by release 0.1 ({@code src/test/resources/legacy-0.1}), whose
+ * A database written by release 0.1 ({@code src/test/resources/legacy-0.1}), whose
  * key-encryption keys and material bound no account: the current server starts on it, binds
  * every KEK to its owning account, and everything it held still works. After that, an event
  * stream rewritten to name another owner no longer unwraps.
@@ -29,23 +30,35 @@ class LegacyDataDirectoryIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private JsonNode expected;
+    private EmbeddedPostgres database;
     private KmsServer server;
 
     @BeforeEach
-    void startOnTheEarlierReleasesDataDirectory() throws Exception {
+    void startOnTheEarlierReleasesDatabase() throws Exception {
         try (InputStream in = getClass().getResourceAsStream(FIXTURE + "expected.json")) {
             expected = JSON.readTree(in);
         }
-        Path dataDir = Files.createTempDirectory("kms-legacy-");
-        untar(FIXTURE + "data-dir.tgz", dataDir);
-        server = KmsServer.startOn(dataDir, Map.of(
+        database = EmbeddedPostgres.builder().start();
+        String dump;
+        try (InputStream in = getClass().getResourceAsStream(FIXTURE + "database.sql")) {
+            dump = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        try (Connection connection = database.getPostgresDatabase().getConnection();
+             Statement statement = connection.createStatement()) {
+            statement.execute(dump);
+        }
+        server = KmsServer.start(Map.of(
                 "kms.bootstrap.secret-id", KmsServer.UNSET,
-                "kms.root-key", expected.get("rootKey").asText()));
+                "kms.root-key", expected.get("rootKey").asText(),
+                "kms.db.url", database.getJdbcUrl("postgres", "postgres"),
+                "kms.db.user", "postgres",
+                "kms.db.password", ""));
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws IOException {
         server.close();
+        database.close();
     }
 
     @Test
@@ -121,17 +134,5 @@ class LegacyDataDirectoryIT {
     private String state(RawClient client, String field) {
         return client.call("DescribeKey", "{\"KeyId\":\"" + expected.get(field).asText() + "\"}")
                 .response().get("KeyMetadata").get("KeyState").asText();
-    }
-
-    private void untar(String resource, Path target) throws IOException, InterruptedException {
-        Path archive = Files.createTempFile("legacy-", ".tgz");
-        try (InputStream in = getClass().getResourceAsStream(resource)) {
-            Files.copy(in, archive, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-        Process tar = new ProcessBuilder("tar", "xzf", archive.toString(), "-C", target.toString())
-                .inheritIO().start();
-        assertThat(tar.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(tar.exitValue()).isZero();
-        Files.delete(archive);
     }
 }
