@@ -30,7 +30,6 @@ class AccountActions implements ActionSet {
     record CredentialSummary(String secretId, long accountId, String state, boolean admin, long createTime) { }
     record ListCredentialsResponse(List<CredentialSummary> credentials, long totalCount,
                                    @JsonIgnore AuditSubject auditSubject) implements AuditSubject.Carrier { }
-    record Changed(@JsonIgnore AuditSubject auditSubject) implements AuditSubject.Carrier { }
 
     record CredentialResponse(long accountId, String secretId, String secretKey) implements AuditSubject.Carrier {
         @Override

@@ -1,8 +1,6 @@
 package org.opencmk.kms.server.protocol;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.query.keyview.AliasRecord;
 import org.opencmk.kms.query.keyview.Page;
@@ -31,7 +29,6 @@ class AliasActions implements ActionSet {
         }
     }
     record ListAliasesResponse(List<AliasResponse> aliases, long totalCount) { }
-    record Changed(@JsonIgnore AuditSubject auditSubject) implements AuditSubject.Carrier { }
 
     private final AliasService aliases;
 
@@ -43,9 +40,9 @@ class AliasActions implements ActionSet {
     public List<Action<?>> actions() {
         return List.of(
                 Action.blocking("CreateAlias", AliasRequest.class, this::createAlias, AliasRequest::keyId),
-                Action.blocking("UpdateAlias", AliasRequest.class, (c, r) -> changed(aliases.update(c.account(),
+                Action.blocking("UpdateAlias", AliasRequest.class, (c, r) -> Changed.ofKey(aliases.update(c.account(),
                         Fields.required(r.alias(), "Alias"), Fields.required(r.keyId(), "KeyId"))), AliasRequest::keyId),
-                Action.blocking("DeleteAlias", DeleteAliasRequest.class, (c, r) -> changed(aliases.delete(c.account(),
+                Action.blocking("DeleteAlias", DeleteAliasRequest.class, (c, r) -> Changed.ofKey(aliases.delete(c.account(),
                         Fields.required(r.alias(), "Alias"))), DeleteAliasRequest::alias),
                 Action.blocking("ListAliases", ListAliasesRequest.class, (c, r) -> Mono.just(page(
                         aliases.list(c.account(), Paging.offset(r.offset()), Paging.limit(r.limit())))), r -> null),
@@ -67,9 +64,4 @@ class AliasActions implements ActionSet {
         return new AliasResponse(a.alias().value(), a.keyId().value(), a.createdAt().getEpochSecond());
     }
 
-    private static Mono<Changed> changed(CompletableFuture<KeyId> change) {
-        // Mapped inside the future: a null key id (an alias this node did not know) is still an answer.
-        return Mono.fromFuture(change.thenApply(
-                keyId -> new Changed(keyId == null ? AuditSubject.NONE : AuditSubject.key(keyId))));
-    }
 }

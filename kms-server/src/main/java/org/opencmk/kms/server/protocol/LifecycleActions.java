@@ -59,8 +59,6 @@ class LifecycleActions implements ActionSet {
     record KeyIdOnly(String keyId) { }
     record ListKeysResponse(List<KeyIdOnly> keys, long totalCount) { }
     record ListKeyDetailResponse(List<KeyMetadata> keyMetadatas, long totalCount) { }
-    /** An answer with no fields but RequestId, for the key or keys it changed. */
-    record Changed(@JsonIgnore AuditSubject auditSubject) implements AuditSubject.Carrier { }
     record ScheduleKeyDeletionResponse(long deletionDate, String keyId) implements AuditSubject.Carrier {
         @Override
         public AuditSubject auditSubject() {
@@ -95,13 +93,13 @@ class LifecycleActions implements ActionSet {
                 Action.blocking("ListKeyDetail", ListKeyDetailRequest.class, this::listKeyDetail, r -> null),
                 Action.blocking("UpdateKeyDescription", UpdateKeyDescriptionRequest.class, this::updateKeyDescription,
                         UpdateKeyDescriptionRequest::keyId),
-                Action.blocking("EnableKey", KeyIdRequest.class, (c, r) -> changed(
+                Action.blocking("EnableKey", KeyIdRequest.class, (c, r) -> Changed.ofKey(
                         keys.enable(c.account(), Fields.required(r.keyId(), "KeyId"))), KeyIdRequest::keyId),
-                Action.blocking("DisableKey", KeyIdRequest.class, (c, r) -> changed(
+                Action.blocking("DisableKey", KeyIdRequest.class, (c, r) -> Changed.ofKey(
                         keys.disable(c.account(), Fields.required(r.keyId(), "KeyId"))), KeyIdRequest::keyId),
-                Action.blocking("EnableKeys", KeyIdsRequest.class, (c, r) -> changedAll(
+                Action.blocking("EnableKeys", KeyIdsRequest.class, (c, r) -> Changed.ofKeys(
                         keys.enableAll(c.account(), Fields.required(r.keyIds(), "KeyIds"))), r -> joined(r.keyIds())),
-                Action.blocking("DisableKeys", KeyIdsRequest.class, (c, r) -> changedAll(
+                Action.blocking("DisableKeys", KeyIdsRequest.class, (c, r) -> Changed.ofKeys(
                         keys.disableAll(c.account(), Fields.required(r.keyIds(), "KeyIds"))), r -> joined(r.keyIds())),
                 Action.blocking("ScheduleKeyDeletion", ScheduleKeyDeletionRequest.class, this::scheduleKeyDeletion,
                         ScheduleKeyDeletionRequest::keyId),
@@ -208,7 +206,7 @@ class LifecycleActions implements ActionSet {
         if (r.description() == null) {
             throw new ProtocolException(ErrorCode.MISSING_PARAMETER, "the parameter Description is required");
         }
-        return changed(keys.updateDescription(caller.account(), Fields.required(r.keyId(), "KeyId"), r.description()));
+        return Changed.ofKey(keys.updateDescription(caller.account(), Fields.required(r.keyId(), "KeyId"), r.description()));
     }
 
     private Mono<?> scheduleKeyDeletion(Caller caller, ScheduleKeyDeletionRequest r) {
@@ -251,14 +249,6 @@ class LifecycleActions implements ActionSet {
         }
     }
 
-    private static Mono<Changed> changed(java.util.concurrent.CompletableFuture<KeyId> change) {
-        return Mono.fromFuture(change).map(keyId -> new Changed(AuditSubject.key(keyId)));
-    }
-
-    private static Mono<Changed> changedAll(java.util.concurrent.CompletableFuture<List<KeyId>> change) {
-        return Mono.fromFuture(change).map(keyIds -> new Changed(new AuditSubject(
-                String.join(",", keyIds.stream().map(KeyId::value).toList()), null, null, null, null, null)));
-    }
 
     static String joined(List<String> keyIds) {
         return keyIds == null ? null : String.join(",", keyIds);

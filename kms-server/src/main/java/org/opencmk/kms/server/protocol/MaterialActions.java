@@ -1,8 +1,6 @@
 package org.opencmk.kms.server.protocol;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.server.account.Caller;
 import org.opencmk.kms.server.audit.AuditSubject;
@@ -39,7 +37,6 @@ class MaterialActions implements ActionSet {
             return "GetParametersForImportResponse[" + keyId + ", token redacted]";
         }
     }
-    record Changed(@JsonIgnore AuditSubject auditSubject) implements AuditSubject.Carrier { }
 
     private final KeyMaterialImports imports;
 
@@ -54,7 +51,7 @@ class MaterialActions implements ActionSet {
                         GetParametersForImportRequest::keyId),
                 Action.blocking("ImportKeyMaterial", ImportKeyMaterialRequest.class, this::importMaterial,
                         ImportKeyMaterialRequest::keyId),
-                Action.blocking("DeleteImportedKeyMaterial", KeyIdRequest.class, (c, r) -> changed(
+                Action.blocking("DeleteImportedKeyMaterial", KeyIdRequest.class, (c, r) -> Changed.ofKey(
                         imports.deleteImportedKeyMaterial(c.account(), Fields.required(r.keyId(), "KeyId"))),
                         KeyIdRequest::keyId));
     }
@@ -75,10 +72,6 @@ class MaterialActions implements ActionSet {
             throw new ProtocolException(ErrorCode.INVALID_PARAMETER_VALUE,
                     "ValidTo must be a future Unix time in seconds, or 0 for never");
         }
-        return changed(imports.importKeyMaterial(caller.account(), keyId, encrypted, token, r.validTo()));
-    }
-
-    private static Mono<Changed> changed(CompletableFuture<KeyId> change) {
-        return Mono.fromFuture(change.thenApply(keyId -> new Changed(AuditSubject.key(keyId))));
+        return Changed.ofKey(imports.importKeyMaterial(caller.account(), keyId, encrypted, token, r.validTo()));
     }
 }

@@ -32,7 +32,6 @@ class RotationActions implements ActionSet {
             return AuditSubject.key(new KeyId(keyId), new org.opencmk.kms.events.KeyVersionId(keyVersionId));
         }
     }
-    record Changed(@JsonIgnore AuditSubject auditSubject) implements AuditSubject.Carrier { }
     record RotationStatusResponse(boolean keyRotationEnabled, long rotateDays, long nextRotateTime, long lastRotateTime,
                                   @JsonIgnore AuditSubject auditSubject) implements AuditSubject.Carrier { }
     record KeyVersionInfo(String keyVersionId, long createTime, boolean isPrimary) { }
@@ -54,9 +53,8 @@ class RotationActions implements ActionSet {
                                 rotated.versionId().value())), KeyIdRequest::keyId),
                 Action.blocking("EnableKeyRotation", EnableKeyRotationRequest.class, this::enable,
                         EnableKeyRotationRequest::keyId),
-                Action.blocking("DisableKeyRotation", KeyIdRequest.class, (c, r) -> Mono.fromFuture(
-                        rotations.disable(c.account(), Fields.required(r.keyId(), "KeyId"))
-                                .thenApply(keyId -> new Changed(AuditSubject.key(keyId)))), KeyIdRequest::keyId),
+                Action.blocking("DisableKeyRotation", KeyIdRequest.class, (c, r) -> Changed.ofKey(
+                        rotations.disable(c.account(), Fields.required(r.keyId(), "KeyId"))), KeyIdRequest::keyId),
                 Action.onEventLoop("GetKeyRotationStatus", KeyIdRequest.class, this::status, KeyIdRequest::keyId),
                 Action.onEventLoop("ListKeyVersions", ListKeyVersionsRequest.class, this::versions,
                         ListKeyVersionsRequest::keyId));
@@ -65,8 +63,7 @@ class RotationActions implements ActionSet {
     private Mono<?> enable(Caller caller, EnableKeyRotationRequest r) {
         long days = r.rotateDays() == null ? KeyRotations.DEFAULT_ROTATE_DAYS : r.rotateDays();
         int rotateDays = days < Integer.MIN_VALUE || days > Integer.MAX_VALUE ? -1 : (int) days;
-        return Mono.fromFuture(rotations.enable(caller.account(), Fields.required(r.keyId(), "KeyId"), rotateDays)
-                .thenApply(keyId -> new Changed(AuditSubject.key(keyId))));
+        return Changed.ofKey(rotations.enable(caller.account(), Fields.required(r.keyId(), "KeyId"), rotateDays));
     }
 
     private Mono<?> status(Caller caller, KeyIdRequest r) {
