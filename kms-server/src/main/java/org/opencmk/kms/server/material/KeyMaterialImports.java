@@ -199,6 +199,11 @@ public class KeyMaterialImports {
     private record StoredParameters(String purpose, WrappingAlgorithm algorithm, byte[] wrappedPrivateKey) {
     }
 
+    /** One row of {@code kms_import_parameters}; {@code wrappedPrivateKey} is null once destroyed. */
+    private record IssuedRow(String keyId, WrappingAlgorithm algorithm, byte[] wrappedPrivateKey, Instant validTo,
+                             boolean superseded) {
+    }
+
     /** The token's parameters, or the one refusal that says what is wrong with the token. */
     private StoredParameters parametersOf(KeyId keyId, String importToken, Instant now) {
         byte[] tokenBytes;
@@ -211,27 +216,27 @@ public class KeyMaterialImports {
             throw invalidToken();
         }
         byte[] tokenHash = sha256(tokenBytes);
-        List<Object[]> rows = jdbc.query("SELECT key_id, wrapping_algorithm, wrapped_private_key, valid_to, superseded "
+        List<IssuedRow> rows = jdbc.query("SELECT key_id, wrapping_algorithm, wrapped_private_key, valid_to, superseded "
                         + "FROM kms_import_parameters WHERE token_hash = ?",
-                (rs, n) -> new Object[] {rs.getString(1), rs.getString(2), rs.getBytes(3), rs.getTimestamp(4).toInstant(),
-                        rs.getBoolean(5)}, (Object) tokenHash);
+                (rs, n) -> new IssuedRow(rs.getString(1), WrappingAlgorithm.valueOf(rs.getString(2)), rs.getBytes(3),
+                        rs.getTimestamp(4).toInstant(), rs.getBoolean(5)), (Object) tokenHash);
         if (rows.isEmpty()) {
             throw invalidToken();
         }
-        Object[] row = rows.get(0);
-        if (!keyId.value().equals(row[0])) {
+        IssuedRow row = rows.get(0);
+        if (!keyId.value().equals(row.keyId())) {
             throw new KmsException(KmsError.IMPORT_TOKEN_OF_ANOTHER_KEY, "the ImportToken was issued for another key");
         }
-        if ((Boolean) row[4]) {
+        if (row.superseded()) {
             throw new KmsException(KmsError.IMPORT_TOKEN_SUPERSEDED,
                     "a newer GetParametersForImport replaced this ImportToken and its wrapping key");
         }
-        if (!now.isBefore((Instant) row[3]) || row[2] == null) {
+        if (!now.isBefore(row.validTo()) || row.wrappedPrivateKey() == null) {
             destroyExpired(now);
             throw new KmsException(KmsError.IMPORT_TOKEN_EXPIRED,
                     "the ImportToken expired; call GetParametersForImport for a new one");
         }
-        return new StoredParameters(purpose(keyId, tokenHash), WrappingAlgorithm.valueOf((String) row[1]), (byte[]) row[2]);
+        return new StoredParameters(purpose(keyId, tokenHash), row.algorithm(), row.wrappedPrivateKey());
     }
 
     /** Expired wrapping private keys are destroyed; their rows stay to tell an expired token apart. */
