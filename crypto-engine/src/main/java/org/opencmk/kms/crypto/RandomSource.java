@@ -15,8 +15,11 @@ public final class RandomSource {
     private RandomSource() {
     }
 
-    /** Fresh random material of the length {@code spec} requires. */
+    /** Fresh random material of the length a symmetric {@code spec} requires. */
     public static SecretBytes newMaterial(KeySpec spec) {
+        if (!spec.isSymmetric()) {
+            throw new IllegalArgumentException(spec + " is a key pair spec, not random material");
+        }
         return newSecret(spec.materialLength());
     }
 

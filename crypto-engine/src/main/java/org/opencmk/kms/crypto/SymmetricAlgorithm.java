@@ -44,11 +44,16 @@ public enum SymmetricAlgorithm {
         this.messageKeys = messageKeys;
     }
 
-    /** The algorithm a CMK of this spec uses; the only place where the two are related. */
+    /**
+     * The algorithm a CMK of this spec uses; the only place where the two are related.
+     *
+     * @throws IllegalArgumentException for a key pair spec
+     */
     public static SymmetricAlgorithm forKeySpec(KeySpec spec) {
         return switch (spec) {
             case AES_256 -> AES_256_GCM;
             case SM4 -> SM4_GCM;
+            case RSA_2048, SM2, ECC_P256 -> throw new IllegalArgumentException(spec + " is not a symmetric spec");
         };
     }
 

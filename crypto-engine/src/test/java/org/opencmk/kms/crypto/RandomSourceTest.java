@@ -9,7 +9,7 @@ import org.opencmk.kms.events.KeySpec;
 class RandomSourceTest {
 
     @ParameterizedTest
-    @EnumSource(KeySpec.class)
+    @EnumSource(value = KeySpec.class, names = {"AES_256", "SM4"})
     void newMaterialHasTheSpecsLengthAndDiffersEachTime(KeySpec spec) {
         try (SecretBytes first = RandomSource.newMaterial(spec); SecretBytes second = RandomSource.newMaterial(spec)) {
             assertThat(first.length()).isEqualTo(spec.materialLength());

@@ -51,5 +51,13 @@ public enum KmsError {
     KEY_MATERIAL_LENGTH_INVALID,
     /** The CMK is bound to other material: only the identical material may be imported again. */
     KEY_MATERIAL_NOT_MATCH,
-    ACCOUNT_NOT_FOUND
+    ACCOUNT_NOT_FOUND,
+    /** The named KeyVersionId is not a version of the key. */
+    KEY_VERSION_NOT_FOUND,
+    /** The account holds as many asymmetric key versions as it may (CTyun guide 1.7: 50). */
+    KEY_VERSION_LIMIT_EXCEEDED,
+    /** The algorithm is unknown, or does not fit the key's spec (e.g. SM2DSA with an RSA key). */
+    ALGORITHM_NOT_FOR_KEY,
+    /** EncryptionPublicKey is no PEM public key, or not one the EncryptionAlgorithm works with. */
+    INVALID_ENCRYPTION_PUBLIC_KEY
 }

@@ -22,7 +22,7 @@ class PersistedNamesTest {
 
     @Test
     void keySpecNamesAndMaterialLengthsArePinned() {
-        assertThat(names(KeySpec.class)).contains("AES_256", "SM4");
+        assertThat(names(KeySpec.class)).contains("AES_256", "SM4", "RSA_2048", "SM2", "ECC_P256");
         assertThat(KeySpec.valueOf("AES_256").materialLength()).isEqualTo(32);
         assertThat(KeySpec.valueOf("SM4").materialLength()).isEqualTo(16);
     }
@@ -56,7 +56,7 @@ class PersistedNamesTest {
         return Stream.of(
                 shape("KeyCreated", "keyId", "account", "keySpec", "keyUsage", "origin", "protectionLevel",
                         "description", "initialState", "createdAt"),
-                shape("KeyVersionCreated", "keyId", "versionId", "material", "primary", "createdAt"),
+                shape("KeyVersionCreated", "keyId", "versionId", "material", "primary", "createdAt", "publicKey"),
                 shape("KeyDescriptionUpdated", "keyId", "description"),
                 shape("KeyEnabled", "keyId"),
                 shape("KeyDisabled", "keyId"),
@@ -82,6 +82,7 @@ class PersistedNamesTest {
                 shape("KeyId", "value"),
                 shape("KeyVersionId", "value"),
                 shape("MaterialFingerprint", "bytes"),
+                shape("PublicKeyDer", "der"),
                 shape("WrappedKeyMaterial", "bytes")));
     }
 

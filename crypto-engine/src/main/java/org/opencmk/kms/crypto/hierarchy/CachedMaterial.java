@@ -1,6 +1,7 @@
 package org.opencmk.kms.crypto.hierarchy;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.opencmk.kms.crypto.SecretBytes;
 import org.opencmk.kms.events.WrappedKeyMaterial;
 
@@ -24,6 +25,8 @@ final class CachedMaterial {
     private final WrappedKeyMaterial wrapped;
     private final SecretBytes material;
     private final AtomicInteger state = new AtomicInteger();
+    /** The material parsed for use (an asymmetric version's private key), made on first use; may be null. */
+    private volatile Object prepared;
 
     CachedMaterial(WrappedKeyMaterial wrapped, SecretBytes material) {
         this.wrapped = wrapped;
@@ -69,5 +72,23 @@ final class CachedMaterial {
     /** The material, valid between a successful {@link #acquire()} and its {@link #release()}. */
     SecretBytes material() {
         return material;
+    }
+
+    /**
+     * The material in the form {@code preparation} makes of it (an asymmetric version's parsed
+     * private key), made once for as long as this entry lives, so that the hot path does not parse
+     * PKCS#8 on every call. Call between {@link #acquire()} and {@link #release()}, always with the
+     * same preparation for one entry. Two threads may both prepare at first; either result serves.
+     * The prepared form is dropped with the entry; it cannot be zeroed (see
+     * {@link org.opencmk.kms.crypto.asymmetric.AsymmetricPrivateKey}).
+     */
+    @SuppressWarnings("unchecked")
+    <T> T prepared(Function<SecretBytes, T> preparation) {
+        Object current = prepared;
+        if (current == null) {
+            current = preparation.apply(material);
+            prepared = current;
+        }
+        return (T) current;
     }
 }

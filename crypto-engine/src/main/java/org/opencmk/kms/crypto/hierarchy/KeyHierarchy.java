@@ -13,6 +13,14 @@ import org.opencmk.kms.crypto.RandomSource;
 import org.opencmk.kms.crypto.SecretBytes;
 import org.opencmk.kms.crypto.SymmetricAlgorithm;
 import org.opencmk.kms.crypto.SymmetricCipher;
+import org.opencmk.kms.crypto.asymmetric.AsymmetricCiphers;
+import org.opencmk.kms.crypto.asymmetric.AsymmetricPrivateKey;
+import org.opencmk.kms.crypto.asymmetric.EncodedKeyPair;
+import org.opencmk.kms.crypto.asymmetric.KeyPairs;
+import org.opencmk.kms.crypto.asymmetric.MessageType;
+import org.opencmk.kms.crypto.asymmetric.PublicKeyEncryption;
+import org.opencmk.kms.crypto.asymmetric.SignatureAlgorithm;
+import org.opencmk.kms.crypto.asymmetric.Signatures;
 import org.opencmk.kms.crypto.keystore.KeyMaterialUnavailableException;
 import org.opencmk.kms.crypto.keystore.Keystore;
 import org.opencmk.kms.events.AccountId;
@@ -20,11 +28,14 @@ import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.events.KeySpec;
 import org.opencmk.kms.events.KeyVersionId;
 import org.opencmk.kms.events.ProtectionLevel;
+import org.opencmk.kms.events.PublicKeyDer;
 import org.opencmk.kms.events.WrappedKeyMaterial;
 
 /**
  * The key hierarchy (DESIGN.md "Key hierarchy"): the one entry point through which the KMS
- * creates, uses and crypto-shreds key material. Callers hold only wrapped material (what events
+ * creates, uses and crypto-shreds key material, symmetric and asymmetric alike: every operation
+ * takes a key version (its ids and wrapped material), so that a keystore that keeps material
+ * inside a device can later run all of them there. Callers hold only wrapped material (what events
  * carry); plaintext material stays inside this class.
  *
  * <p>The hot path (DESIGN.md "Hot path") finds unwrapped material in a bounded cache keyed by key
@@ -100,14 +111,36 @@ public final class KeyHierarchy implements AutoCloseable {
     }
 
     /**
-     * Fresh random material for a new version, returned wrapped only; the plaintext is zeroed
-     * before this returns.
+     * Fresh random material for a new version of a symmetric key, returned wrapped only; the
+     * plaintext is zeroed before this returns.
+     *
+     * @throws KeyMaterialUnavailableException if the CMK has no key-encryption key
+     * @throws IllegalArgumentException for a key pair spec (see {@link #generateKeyPair})
+     */
+    public WrappedKeyMaterial generateMaterial(AccountId account, KeyId keyId, KeyVersionId versionId, KeySpec spec) {
+        if (!spec.isSymmetric()) {
+            throw new IllegalArgumentException(spec + " is a key pair spec");
+        }
+        try (SecretBytes material = RandomSource.newMaterial(spec)) {
+            return wrapMaterial(account, keyId, versionId, material);
+        }
+    }
+
+    /** A new version of an asymmetric key: its private key, wrapped like all material, and its public key. */
+    public record NewKeyPair(WrappedKeyMaterial privateKey, PublicKeyDer publicKey) {
+    }
+
+    /**
+     * A fresh key pair for a new version of an asymmetric key, its private key returned wrapped
+     * only (as PKCS#8 under the CMK's key-encryption key); the plaintext is zeroed before this
+     * returns.
      *
      * @throws KeyMaterialUnavailableException if the CMK has no key-encryption key
      */
-    public WrappedKeyMaterial generateMaterial(AccountId account, KeyId keyId, KeyVersionId versionId, KeySpec spec) {
-        try (SecretBytes material = RandomSource.newMaterial(spec)) {
-            return wrapMaterial(account, keyId, versionId, material);
+    public NewKeyPair generateKeyPair(AccountId account, KeyId keyId, KeyVersionId versionId, KeySpec spec) {
+        try (EncodedKeyPair pair = KeyPairs.generate(spec)) {
+            return new NewKeyPair(wrapMaterial(account, keyId, versionId, pair.privateKey()),
+                    new PublicKeyDer(pair.publicKey()));
         }
     }
 
@@ -166,6 +199,32 @@ public final class KeyHierarchy implements AutoCloseable {
     }
 
     /**
+     * Signs with one version of an asymmetric key (see {@link Signatures#sign}).
+     *
+     * @param material the version's wrapped private key, as its event carried it
+     * @throws KeyMaterialUnavailableException if the CMK's key-encryption key was destroyed, or
+     *     {@code material} is not this version's
+     */
+    public byte[] sign(AccountId account, KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial material,
+            KeySpec spec, SignatureAlgorithm algorithm, MessageType type, byte[] message) {
+        return withPrivateKey(account, keyId, versionId, material, spec,
+                key -> Signatures.sign(key, algorithm, type, message));
+    }
+
+    /**
+     * Decrypts, with one version of an asymmetric key, what its public key encrypted (see {@link
+     * AsymmetricCiphers#decrypt}); the caller owns the plaintext.
+     *
+     * @throws DecryptionFailedException if the ciphertext does not decrypt with this version
+     * @throws KeyMaterialUnavailableException as {@link #sign}
+     */
+    public SecretBytes decrypt(AccountId account, KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial material,
+            KeySpec spec, PublicKeyEncryption scheme, byte[] ciphertext) {
+        return withPrivateKey(account, keyId, versionId, material, spec,
+                key -> AsymmetricCiphers.decrypt(key, scheme, ciphertext));
+    }
+
+    /**
      * Crypto-shreds a CMK: destroys its key-encryption key, so every version's wrapped material
      * (which stays in the immutable event store) is unreadable for good, and zeroes the material
      * cached on this node. Operations already running finish; every later one fails with {@link
@@ -214,10 +273,22 @@ public final class KeyHierarchy implements AutoCloseable {
 
     private <T> T withMaterial(AccountId account, KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial wrapped,
             Function<SecretBytes, T> operation) {
+        return withEntry(account, keyId, versionId, wrapped, entry -> operation.apply(entry.material()));
+    }
+
+    /** The version's private key is parsed once per cache entry, not per call. */
+    private <T> T withPrivateKey(AccountId account, KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial wrapped,
+            KeySpec spec, Function<AsymmetricPrivateKey, T> operation) {
+        return withEntry(account, keyId, versionId, wrapped, entry -> operation.apply(
+                entry.prepared(pkcs8 -> AsymmetricPrivateKey.parse(spec, pkcs8))));
+    }
+
+    private <T> T withEntry(AccountId account, KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial wrapped,
+            Function<CachedMaterial, T> operation) {
         Objects.requireNonNull(wrapped, "wrapped material");
         CachedMaterial entry = acquire(account, new CacheKey(keyId, versionId), wrapped);
         try {
-            return operation.apply(entry.material());
+            return operation.apply(entry);
         } finally {
             entry.release();
         }

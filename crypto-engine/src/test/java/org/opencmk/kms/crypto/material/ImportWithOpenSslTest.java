@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.opencmk.kms.crypto.asymmetric.EncodedKeyPair;
 import org.opencmk.kms.crypto.RandomSource;
 import org.opencmk.kms.crypto.SecretBytes;
 
@@ -88,7 +89,7 @@ class ImportWithOpenSslTest {
     @Test
     void oaepSha256IsOpenSslsNotJavasDefault() throws Exception {
         byte[] material = RandomSource.randomBytes(32);
-        try (WrappingKeyPair pair = ImportWrapping.generate(WrappingKeySpec.RSA_2048)) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(WrappingKeySpec.RSA_2048)) {
             PublicKey publicKey = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(pair.publicKey()));
             Cipher javaDefault = Cipher.getInstance("RSA/ECB/OAEPWithSHA-256AndMGF1Padding");
             javaDefault.init(Cipher.ENCRYPT_MODE, publicKey);
@@ -104,7 +105,7 @@ class ImportWithOpenSslTest {
     @Test
     void theSeedsJavaSampleWithOaepSha256() throws Exception {
         byte[] keyMaterial = RandomSource.randomBytes(32);
-        try (WrappingKeyPair pair = ImportWrapping.generate(WrappingKeySpec.RSA_2048)) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(WrappingKeySpec.RSA_2048)) {
             String encryptPublicKey = Base64.getEncoder().encodeToString(pair.publicKey());
 
             byte[] publicKeyDer = Base64.getDecoder().decode(encryptPublicKey);
@@ -129,7 +130,7 @@ class ImportWithOpenSslTest {
     /** Runs the guide's steps around {@code encryptCommand}; returns the encrypted bytes. */
     private byte[] assertOpenSslImport(WrappingKeySpec spec, WrappingAlgorithm algorithm, int materialLength,
             String encryptCommand) throws Exception {
-        try (WrappingKeyPair pair = ImportWrapping.generate(spec)) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(spec)) {
             // What GetParametersForImport answers: the public key as base64 text.
             Files.writeString(directory.resolve("PublicKey_base64.txt"),
                     Base64.getEncoder().encodeToString(pair.publicKey()), StandardCharsets.US_ASCII);

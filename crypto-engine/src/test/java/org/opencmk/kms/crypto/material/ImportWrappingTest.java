@@ -42,6 +42,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.opencmk.kms.crypto.asymmetric.EncodedKeyPair;
 import org.opencmk.kms.crypto.RandomSource;
 import org.opencmk.kms.crypto.SecretBytes;
 
@@ -57,7 +58,7 @@ class ImportWrappingTest {
     @MethodSource("algorithmsAndMaterialLengths")
     void wrappedMaterialUnwrapsToTheSameBytes(WrappingAlgorithm algorithm, int length) throws Exception {
         byte[] material = RandomSource.randomBytes(length);
-        try (WrappingKeyPair pair = ImportWrapping.generate(specOf(algorithm))) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(specOf(algorithm))) {
             byte[] encrypted = encrypt(algorithm, pair.publicKey(), material);
 
             try (SecretBytes unwrapped = ImportWrapping.unwrap(algorithm, pair.privateKey(), encrypted)) {
@@ -70,7 +71,7 @@ class ImportWrappingTest {
     @Test
     void sm2MaterialUnwrapsFromTheDerFormAsWellAsTheRawOne() throws Exception {
         byte[] material = RandomSource.randomBytes(16);
-        try (WrappingKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2)) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2)) {
             byte[] raw = sm2EncryptRaw(pair.publicKey(), material);
             byte[] der = rawToDer(raw, false);
             byte[] derWithoutLeadingZeros = rawToDer(raw, true);
@@ -90,7 +91,7 @@ class ImportWrappingTest {
     @Test
     void sm2CoordinatesWithLeadingZerosArePaddedBack() throws Exception {
         byte[] material = RandomSource.randomBytes(32);
-        try (WrappingKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2)) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2)) {
             int shortCoordinates = 0;
             for (int attempt = 0; attempt < 5000 && shortCoordinates < 2; attempt++) {
                 byte[] raw = sm2EncryptRaw(pair.publicKey(), material);
@@ -121,7 +122,7 @@ class ImportWrappingTest {
 
     @Test
     void anRsaPublicKeyIsASubjectPublicKeyInfoOf2048Bits() throws Exception {
-        try (WrappingKeyPair pair = ImportWrapping.generate(WrappingKeySpec.RSA_2048)) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(WrappingKeySpec.RSA_2048)) {
             RSAPublicKey publicKey = (RSAPublicKey) KeyFactory.getInstance("RSA")
                     .generatePublic(new X509EncodedKeySpec(pair.publicKey()));
             RSAPrivateCrtKey privateKey = (RSAPrivateCrtKey) KeyFactory.getInstance("RSA")
@@ -135,7 +136,7 @@ class ImportWrappingTest {
 
     @Test
     void anSm2PublicKeyIsASubjectPublicKeyInfoOnSm2p256v1() throws Exception {
-        try (WrappingKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2)) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2)) {
             SubjectPublicKeyInfo info = SubjectPublicKeyInfo.getInstance(pair.publicKey());
             PrivateKeyInfo privateInfo = PrivateKeyInfo.getInstance(pair.privateKey().insecureBytes());
             ECPublicKeyParameters key = (ECPublicKeyParameters) PublicKeyFactory.createKey(info);
@@ -156,8 +157,8 @@ class ImportWrappingTest {
     @ParameterizedTest
     @EnumSource(WrappingKeySpec.class)
     void everyPairIsNew(WrappingKeySpec spec) {
-        try (WrappingKeyPair first = ImportWrapping.generate(spec);
-                WrappingKeyPair second = ImportWrapping.generate(spec)) {
+        try (EncodedKeyPair first = ImportWrapping.generate(spec);
+                EncodedKeyPair second = ImportWrapping.generate(spec)) {
             assertThat(first.publicKey()).isNotEqualTo(second.publicKey());
             assertThat(first.privateKey().insecureBytes()).isNotEqualTo(second.privateKey().insecureBytes());
         }
@@ -165,7 +166,7 @@ class ImportWrappingTest {
 
     @Test
     void aKeyPairHidesItsPrivateKeyAndDestroysItOnClose() {
-        WrappingKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2);
+        EncodedKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2);
         String hex = HexFormat.of().formatHex(pair.privateKey().insecureBytes());
         String base64 = Base64.getEncoder().encodeToString(pair.privateKey().insecureBytes());
 
@@ -178,7 +179,7 @@ class ImportWrappingTest {
 
     @Test
     void aKeyPairsPublicKeyCannotBeChangedThroughItsArrays() {
-        try (WrappingKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2)) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2)) {
             byte[] original = pair.publicKey();
 
             pair.publicKey()[0] ^= 1;
@@ -200,7 +201,7 @@ class ImportWrappingTest {
     @MethodSource("wrongAlgorithms")
     void materialUnwrappedWithAnotherAlgorithmIsUnreadable(WrappingAlgorithm used, WrappingAlgorithm claimed)
             throws Exception {
-        try (WrappingKeyPair pair = ImportWrapping.generate(specOf(used))) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(specOf(used))) {
             byte[] encrypted = encrypt(used, pair.publicKey(), RandomSource.randomBytes(32));
 
             assertUnreadable(claimed, pair.privateKey(), encrypted);
@@ -211,8 +212,8 @@ class ImportWrappingTest {
     @EnumSource(WrappingAlgorithm.class)
     void materialUnwrappedWithAnotherKeyIsUnreadable(WrappingAlgorithm algorithm) throws Exception {
         byte[] material = RandomSource.randomBytes(32);
-        try (WrappingKeyPair pair = ImportWrapping.generate(specOf(algorithm));
-                WrappingKeyPair other = ImportWrapping.generate(specOf(algorithm))) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(specOf(algorithm));
+                EncodedKeyPair other = ImportWrapping.generate(specOf(algorithm))) {
             byte[] encrypted = encrypt(algorithm, pair.publicKey(), material);
 
             assertUnreadableOrNotTheMaterial(algorithm, other.privateKey(), encrypted, material);
@@ -222,7 +223,7 @@ class ImportWrappingTest {
     @ParameterizedTest
     @EnumSource(WrappingAlgorithm.class)
     void aPrivateKeyThatIsNoKeyIsUnreadable(WrappingAlgorithm algorithm) throws Exception {
-        try (WrappingKeyPair pair = ImportWrapping.generate(specOf(algorithm))) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(specOf(algorithm))) {
             byte[] encrypted = encrypt(algorithm, pair.publicKey(), RandomSource.randomBytes(32));
 
             assertUnreadable(algorithm, SecretBytes.copyOf(RandomSource.randomBytes(1200)), encrypted);
@@ -233,7 +234,7 @@ class ImportWrappingTest {
     @ParameterizedTest
     @EnumSource(WrappingAlgorithm.class)
     void garbageIsUnreadable(WrappingAlgorithm algorithm) {
-        try (WrappingKeyPair pair = ImportWrapping.generate(specOf(algorithm))) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(specOf(algorithm))) {
             byte[] sm2Shaped = RandomSource.randomBytes(65 + 32 + 32);
             sm2Shaped[0] = 0x04;
             byte[] derShaped = RandomSource.randomBytes(140);
@@ -250,7 +251,7 @@ class ImportWrappingTest {
     @EnumSource(WrappingAlgorithm.class)
     void truncatedOrExtendedMaterialIsUnreadable(WrappingAlgorithm algorithm) throws Exception {
         byte[] material = RandomSource.randomBytes(32);
-        try (WrappingKeyPair pair = ImportWrapping.generate(specOf(algorithm))) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(specOf(algorithm))) {
             byte[] encrypted = encrypt(algorithm, pair.publicKey(), material);
 
             for (byte[] cut : List.of(Arrays.copyOf(encrypted, encrypted.length - 1),
@@ -264,7 +265,7 @@ class ImportWrappingTest {
 
     @Test
     void sm2MaterialWithAnyByteAlteredIsUnreadable() throws Exception {
-        try (WrappingKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2)) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2)) {
             byte[] raw = sm2EncryptRaw(pair.publicKey(), RandomSource.randomBytes(16));
             byte[] der = rawToDer(raw, false);
 
@@ -280,7 +281,7 @@ class ImportWrappingTest {
 
     @Test
     void anSm2CiphertextInC1C2C3OrderIsUnreadable() throws Exception {
-        try (WrappingKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2)) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2)) {
             SM2Engine c1c2c3 = new SM2Engine(new SM3Digest(), SM2Engine.Mode.C1C2C3);
             c1c2c3.init(true, new ParametersWithRandom(PublicKeyFactory.createKey(pair.publicKey()),
                     RandomSource.secureRandom()));
@@ -298,7 +299,7 @@ class ImportWrappingTest {
      */
     @Test
     void pkcs1v15CanOnlyBeCheckedWeakly() throws Exception {
-        try (WrappingKeyPair pair = ImportWrapping.generate(WrappingKeySpec.RSA_2048)) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(WrappingKeySpec.RSA_2048)) {
             int passed = 0;
             for (int i = 0; i < 200; i++) {
                 byte[] oaep = encrypt(WrappingAlgorithm.RSAES_OAEP_SHA_256, pair.publicKey(),
@@ -317,8 +318,8 @@ class ImportWrappingTest {
 
     @Test
     void theFailureSaysNothingAboutTheBytes() throws Exception {
-        try (WrappingKeyPair pair = ImportWrapping.generate(WrappingKeySpec.RSA_2048);
-                WrappingKeyPair other = ImportWrapping.generate(WrappingKeySpec.RSA_2048)) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(WrappingKeySpec.RSA_2048);
+                EncodedKeyPair other = ImportWrapping.generate(WrappingKeySpec.RSA_2048)) {
             byte[] encrypted = encrypt(WrappingAlgorithm.RSAES_OAEP_SHA_256, pair.publicKey(),
                     RandomSource.randomBytes(32));
 
@@ -338,7 +339,7 @@ class ImportWrappingTest {
 
     @Test
     void aDestroyedPrivateKeyIsTheCallersBugNotUnreadableMaterial() throws Exception {
-        WrappingKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2);
+        EncodedKeyPair pair = ImportWrapping.generate(WrappingKeySpec.SM2);
         byte[] encrypted = sm2EncryptRaw(pair.publicKey(), RandomSource.randomBytes(16));
         pair.close();
 

@@ -23,7 +23,7 @@ import org.opencmk.kms.crypto.keystore.Keystore;
 import org.opencmk.kms.crypto.material.ImportWrapping;
 import org.opencmk.kms.crypto.material.UnreadableKeyMaterialException;
 import org.opencmk.kms.crypto.material.WrappingAlgorithm;
-import org.opencmk.kms.crypto.material.WrappingKeyPair;
+import org.opencmk.kms.crypto.asymmetric.EncodedKeyPair;
 import org.opencmk.kms.crypto.material.WrappingKeySpec;
 import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.KeyId;
@@ -112,7 +112,7 @@ public class KeyMaterialImports {
         byte[] tokenHash = sha256(tokenBytes);
         Instant now = clock.instant();
         Instant validTo = now.plus(PARAMETERS_VALID_FOR);
-        try (WrappingKeyPair pair = ImportWrapping.generate(spec)) {
+        try (EncodedKeyPair pair = ImportWrapping.generate(spec)) {
             byte[] wrappedPrivateKey = keystore.wrapSecret(purpose(key.keyId(), tokenHash), pair.privateKey());
             transaction.executeWithoutResult(status -> {
                 // Calls for the same key take turns (on every node): without this, two overlapping

@@ -44,7 +44,11 @@ public enum ErrorCode {
     TOKEN_EXPIRED("ResourceUnavailable.TokenExpired"),
     DECRYPT_MATERIAL_ERROR("InvalidParameter.DecryptMaterialError"),
     INVALID_KEY_MATERIAL_LENGTH("InvalidParameterValue.InvalidKeyMaterialLength"),
-    MATERIAL_NOT_MATCH("InvalidParameterValue.MaterialNotMatch");
+    MATERIAL_NOT_MATCH("InvalidParameterValue.MaterialNotMatch"),
+    KEY_VERSION_NOT_FOUND("ResourceUnavailable.KeyVersionNotFound"),
+    KEY_LIMIT_EXCEEDED("LimitExceeded.KeyLimitExceeded"),
+    INVALID_ALGORITHM("InvalidParameterValue.InvalidAlgorithm"),
+    INVALID_ENCRYPTION_PUBLIC_KEY("InvalidParameterValue.InvalidEncryptionPublicKey");
 
     private final String code;
 
@@ -62,13 +66,14 @@ public enum ErrorCode {
             case KEY_DISABLED -> CMK_DISABLED;
             case KEY_PENDING_DELETE, KEY_PENDING_IMPORT, KEY_STATE_NOT_SUPPORTED -> CMK_STATE_NOT_SUPPORT;
             case KEY_NOT_PENDING_DELETE -> CMK_NOT_PENDING_DELETE;
-            case KEY_USAGE_NOT_SUPPORTED, UNSUPPORTED_OPERATION -> UNSUPPORTED_OPERATION;
+            case UNSUPPORTED_OPERATION -> UNSUPPORTED_OPERATION;
             case INVALID_PENDING_WINDOW -> INVALID_PENDING_WINDOW_IN_DAYS;
             case ALIAS_ALREADY_EXISTS -> ALIAS_ALREADY_EXISTS;
             case ALIAS_NOT_FOUND, ACCOUNT_NOT_FOUND -> RESOURCE_NOT_FOUND;
             case INVALID_ALIAS -> INVALID_ALIAS;
             case INVALID_KEY_ID -> INVALID_KEY_ID;
-            case INVALID_KEY_USAGE -> INVALID_KEY_USAGE;
+            // Tencent's code for a key whose KeyUsage does not allow the call, as AWS's InvalidKeyUsageException
+            case INVALID_KEY_USAGE, KEY_USAGE_NOT_SUPPORTED -> INVALID_KEY_USAGE;
             case INVALID_KEY_SPEC, INVALID_PARAMETER_VALUE -> INVALID_PARAMETER_VALUE;
             case INVALID_TYPE -> INVALID_TYPE;
             case INVALID_PLAINTEXT -> INVALID_PLAINTEXT;
@@ -86,6 +91,10 @@ public enum ErrorCode {
             case KEY_MATERIAL_UNREADABLE -> DECRYPT_MATERIAL_ERROR;
             case KEY_MATERIAL_LENGTH_INVALID -> INVALID_KEY_MATERIAL_LENGTH;
             case KEY_MATERIAL_NOT_MATCH -> MATERIAL_NOT_MATCH;
+            case KEY_VERSION_NOT_FOUND -> KEY_VERSION_NOT_FOUND;
+            case KEY_VERSION_LIMIT_EXCEEDED -> KEY_LIMIT_EXCEEDED;
+            case ALGORITHM_NOT_FOR_KEY -> INVALID_ALGORITHM;
+            case INVALID_ENCRYPTION_PUBLIC_KEY -> INVALID_ENCRYPTION_PUBLIC_KEY;
         };
     }
 }

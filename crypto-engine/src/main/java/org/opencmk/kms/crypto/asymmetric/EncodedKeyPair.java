@@ -1,20 +1,20 @@
-package org.opencmk.kms.crypto.material;
+package org.opencmk.kms.crypto.asymmetric;
 
 import java.util.Objects;
 import org.opencmk.kms.crypto.SecretBytes;
 
 /**
- * A fresh wrapping key pair, owned by the caller: the public key as DER {@code
- * SubjectPublicKeyInfo} (what the user gets, base64-encoded, and feeds to {@code openssl ...
- * -keyform DER -pubin}), the private key as PKCS#8 DER. {@link #close()} destroys the private key;
+ * A fresh key pair, owned by the caller: the public key as DER {@code SubjectPublicKeyInfo} (what
+ * GetParametersForImport and GetPublicKey answer base64-encoded, and what {@code openssl ...
+ * -keyform DER -pubin} reads), the private key as PKCS#8 DER. {@link #close()} destroys the private key;
  * {@link #toString()} shows neither key's bytes.
  *
  * <p>The public key array is copied in and out, so that nobody can change the key another holder
  * sees. Equality is that of the record's components: identity for both arrays and the secret.
  */
-public record WrappingKeyPair(byte[] publicKey, SecretBytes privateKey) implements AutoCloseable {
+public record EncodedKeyPair(byte[] publicKey, SecretBytes privateKey) implements AutoCloseable {
 
-    public WrappingKeyPair {
+    public EncodedKeyPair {
         publicKey = Objects.requireNonNull(publicKey, "publicKey").clone();
         Objects.requireNonNull(privateKey, "privateKey");
     }
@@ -33,6 +33,6 @@ public record WrappingKeyPair(byte[] publicKey, SecretBytes privateKey) implemen
 
     @Override
     public String toString() {
-        return "WrappingKeyPair[publicKey=" + publicKey.length + " bytes, privateKey=redacted]";
+        return "EncodedKeyPair[publicKey=" + publicKey.length + " bytes, privateKey=redacted]";
     }
 }
