@@ -13,6 +13,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param dataDir where the embedded database, the root key file and the bootstrap credentials live
  * @param rootKey base64 root key of the software keystore; overrides the root key file
  * @param dayLength the length of a "day" in pending windows; only tests shorten it
+ * @param asymmetricVersionLimit how many asymmetric key versions one account may hold ({@code
+ *     KMS_ASYMMETRIC_VERSION_LIMIT}; CTyun's 50 by default)
  */
 @ConfigurationProperties("kms")
 public record KmsProperties(
@@ -24,7 +26,8 @@ public record KmsProperties(
         @DefaultValue Cache cache,
         @DefaultValue Tls tls,
         @DefaultValue Auth auth,
-        @DefaultValue("P1D") Duration dayLength) {
+        @DefaultValue("P1D") Duration dayLength,
+        @DefaultValue("50") int asymmetricVersionLimit) {
 
     /** An external PostgreSQL; with no url the server runs an embedded one in the data directory. */
     public record Db(String url, String user, String password) {

@@ -39,6 +39,7 @@ import org.opencmk.kms.events.KmsError;
 import org.opencmk.kms.events.KmsException;
 import org.opencmk.kms.events.MaterialFingerprint;
 import org.opencmk.kms.events.Origin;
+import org.opencmk.kms.events.PublicKeyDer;
 import org.opencmk.kms.events.WrappedKeyMaterial;
 
 /**
@@ -80,16 +81,25 @@ public class Cmk {
     }
 
     /**
-     * @param firstVersion the first version's id and wrapped material, or both null for an
-     *     {@link Origin#EXTERNAL} key, which waits for its material (seed 000, step 1)
+     * A new key's first version: its id, its wrapped material (an asymmetric key's private key) and,
+     * for an asymmetric key, its public key (null for a symmetric one).
      */
-    Cmk(CreateKey command, KeyVersionId firstVersion, WrappedKeyMaterial material) {
+    record FirstVersion(KeyVersionId versionId, WrappedKeyMaterial material, PublicKeyDer publicKey) {
+    }
+
+    /**
+     * @param firstVersion the first version, or null for an {@link Origin#EXTERNAL} key, which
+     *     waits for its material (seed 000, step 1)
+     */
+    Cmk(CreateKey command, FirstVersion firstVersion) {
         KeyState initialState = command.origin() == Origin.EXTERNAL ? KeyState.PendingImport : KeyState.Enabled;
         apply(new KeyCreated(command.keyId(), command.account(), command.keySpec(), command.keyUsage(),
                 command.origin(), command.protectionLevel(), command.description(), initialState,
                 command.requestedAt()));
-        if (material != null) {
-            apply(new KeyVersionCreated(command.keyId(), firstVersion, material, true, command.requestedAt()));
+        if (firstVersion != null) {
+            // A symmetric key's first version is its primary; an asymmetric key has none.
+            apply(new KeyVersionCreated(command.keyId(), firstVersion.versionId(), firstVersion.material(),
+                    firstVersion.publicKey() == null, command.requestedAt(), firstVersion.publicKey()));
         }
     }
 
@@ -274,6 +284,31 @@ public class Cmk {
         apply(new NextKeyRotationScheduled(keyId, rotated, next));
     }
 
+    /** What a new key pair of this key needs: its account and spec. */
+    record KeyPairTarget(AccountId account, KeySpec keySpec) {
+    }
+
+    /**
+     * CreateKeyVersion (CTyun guide 1.3): the owner's asymmetric key, Enabled or Disabled. A
+     * symmetric key's versions come from rotation instead.
+     */
+    KeyPairTarget requireVersionable(AccountId caller) {
+        requireOwner(caller);
+        if (keyUsage.isSymmetric()) {
+            throw new KmsException(KmsError.KEY_USAGE_NOT_SUPPORTED,
+                    "a symmetric key's versions are made by rotation (RotateKey, EnableKeyRotation)");
+        }
+        if (state != KeyState.Enabled && state != KeyState.Disabled) {
+            throw stateNotSupported("given a new version");
+        }
+        return new KeyPairTarget(account, keySpec);
+    }
+
+    /** A new key pair, the newest version of this asymmetric key; the older ones stay usable. */
+    void addKeyPair(KeyVersionId versionId, WrappedKeyMaterial privateKey, PublicKeyDer publicKey, Instant at) {
+        apply(new KeyVersionCreated(keyId, versionId, privateKey, false, at, publicKey));
+    }
+
     private void requireRotatableKind() {
         if (origin == Origin.EXTERNAL) {
             throw new KmsException(KmsError.EXTERNAL_KEY_CANNOT_ROTATE,
@@ -281,7 +316,7 @@ public class Cmk {
         }
         if (!keyUsage.isSymmetric()) {
             throw new KmsException(KmsError.KEY_USAGE_NOT_SUPPORTED,
-                    "asymmetric keys do not rotate; their versions are made by hand");
+                    "asymmetric keys do not rotate; their versions are made by hand (CreateKeyVersion)");
         }
     }
 

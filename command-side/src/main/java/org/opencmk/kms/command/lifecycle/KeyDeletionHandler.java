@@ -9,8 +9,8 @@ import org.opencmk.kms.crypto.hierarchy.KeyHierarchy;
 import org.springframework.stereotype.Component;
 
 /**
- * Deletes a CMK whose pending window ended: the key, its aliases and its key-encryption key go
- * together, in one transaction. Destroying the key-encryption key is what makes the deletion
+ * Deletes a CMK whose pending window ended: the key, its aliases, its versions' place in the
+ * account's asymmetric quota and its key-encryption key go together, in one transaction. Destroying the key-encryption key is what makes the deletion
  * final: the wrapped material in the (never rewritten) event store can no longer be read.
  */
 @Component
@@ -19,11 +19,14 @@ public class KeyDeletionHandler {
     private final Repository<Cmk> keys;
     private final Repository<AliasRegistry> aliases;
     private final KeyHierarchy keyHierarchy;
+    private final AsymmetricVersionQuota quota;
 
-    public KeyDeletionHandler(Repository<Cmk> keys, Repository<AliasRegistry> aliases, KeyHierarchy keyHierarchy) {
+    public KeyDeletionHandler(Repository<Cmk> keys, Repository<AliasRegistry> aliases, KeyHierarchy keyHierarchy,
+            AsymmetricVersionQuota quota) {
         this.keys = keys;
         this.aliases = aliases;
         this.keyHierarchy = keyHierarchy;
+        this.quota = quota;
     }
 
     @CommandHandler
@@ -38,6 +41,7 @@ public class KeyDeletionHandler {
             return;
         }
         AliasRegistry.of(aliases, key.invoke(Cmk::account)).execute(r -> r.deleteAllOf(command.keyId()));
+        quota.release(command.keyId());
         keyHierarchy.destroyKeyEncryptionKey(command.keyId());
     }
 }

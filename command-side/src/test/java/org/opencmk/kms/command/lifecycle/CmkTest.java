@@ -95,6 +95,7 @@ class CmkTest {
     private SoftwareKeystore keystore;
     private InMemoryKekRepository keyEncryptionKeys;
     private KeyHierarchy keyHierarchy;
+    private InMemoryAsymmetricVersionQuota quota;
     /** The existing key's first version, wrapped under its real key-encryption key. */
     private WrappedKeyMaterial existingMaterial;
 
@@ -108,10 +109,11 @@ class CmkTest {
 
         fixture = new AggregateTestFixture<>(Cmk.class);
         aliasRegistries = new SecondAggregateStore<>(AliasRegistry.class, fixture.getEventBus());
+        quota = new InMemoryAsymmetricVersionQuota(AsymmetricVersionQuota.DEFAULT_LIMIT);
         fixture.registerAnnotatedCommandHandler(
-                new KeyCreationHandler(fixture.getRepository(), aliasRegistries.repository(), keyHierarchy));
+                new KeyCreationHandler(fixture.getRepository(), aliasRegistries.repository(), keyHierarchy, quota));
         fixture.registerAnnotatedCommandHandler(
-                new KeyDeletionHandler(fixture.getRepository(), aliasRegistries.repository(), keyHierarchy));
+                new KeyDeletionHandler(fixture.getRepository(), aliasRegistries.repository(), keyHierarchy, quota));
         fixture.registerCommandHandlerInterceptor(new KeyNotFoundTranslation());
     }
 
@@ -201,13 +203,46 @@ class CmkTest {
 
     @ParameterizedTest
     @EnumSource(value = KeyUsage.class, names = "ENCRYPT_DECRYPT", mode = EnumSource.Mode.EXCLUDE)
-    void asymmetricKeyUsageIsRefusedUntilItIsSupported(KeyUsage asymmetric) {
+    void asymmetricKeyIsCreatedEnabledWithAKeyPairAndNoPrimaryVersion(KeyUsage asymmetric) {
         fixture.givenNoPriorActivity()
-                .when(createKey(Origin.TENCENT_KMS, asymmetric, null))
+                .when(new CreateKey(NEW_KEY_ID, OWNER, asymmetric.keyPairSpec(), asymmetric, Origin.TENCENT_KMS,
+                        ProtectionLevel.SOFTWARE, DESCRIPTION, null, NOW))
+                .expectSuccessfulHandlerExecution()
+                .expectEventsMatching(payloadsMatching(exactSequenceOf(
+                        matches(payload -> payload instanceof KeyCreated created
+                                && created.keyUsage() == asymmetric
+                                && created.keySpec() == asymmetric.keyPairSpec()
+                                && created.initialState() == KeyState.Enabled),
+                        matches(payload -> payload instanceof KeyVersionCreated version
+                                && version.keyId().equals(NEW_KEY_ID)
+                                && !version.primary()
+                                && version.publicKey() != null),
+                        andNoMore())));
+
+        assertThat(quota.reservations()).singleElement()
+                .satisfies(r -> assertThat(r.keyId()).isEqualTo(NEW_KEY_ID));
+    }
+
+    @Test
+    void asymmetricKeyOfExternalOriginOrOfAnotherSpecIsRefusedAndChangesNothing() {
+        fixture.givenNoPriorActivity()
+                .when(new CreateKey(NEW_KEY_ID, OWNER, KeySpec.SM2, KeyUsage.ASYMMETRIC_SIGN_VERIFY_SM2,
+                        Origin.EXTERNAL, ProtectionLevel.SOFTWARE, DESCRIPTION, null, NOW))
                 .expectException(refusedWith(KmsError.UNSUPPORTED_OPERATION))
+                .expectNoEvents();
+        fixture.givenNoPriorActivity()
+                .when(new CreateKey(NEW_KEY_ID, OWNER, KeySpec.RSA_2048, KeyUsage.ASYMMETRIC_SIGN_VERIFY_SM2,
+                        Origin.TENCENT_KMS, ProtectionLevel.SOFTWARE, DESCRIPTION, null, NOW))
+                .expectException(refusedWith(KmsError.INVALID_KEY_SPEC))
+                .expectNoEvents();
+        fixture.givenNoPriorActivity()
+                .when(new CreateKey(NEW_KEY_ID, OWNER, KeySpec.ECC_P256, KeyUsage.ENCRYPT_DECRYPT,
+                        Origin.TENCENT_KMS, ProtectionLevel.SOFTWARE, DESCRIPTION, null, NOW))
+                .expectException(refusedWith(KmsError.INVALID_KEY_SPEC))
                 .expectNoEvents();
 
         assertThat(keyEncryptionKeys.find(NEW_KEY_ID)).isEmpty();
+        assertThat(quota.reservations()).isEmpty();
     }
 
     // ---- EnableKey, DisableKey, UpdateKeyDescription -----------------------------------------

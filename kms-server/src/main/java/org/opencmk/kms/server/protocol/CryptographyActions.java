@@ -7,6 +7,8 @@ import org.opencmk.kms.events.KeySpec;
 import org.opencmk.kms.events.KeyUsage;
 import org.opencmk.kms.server.account.Caller;
 import org.opencmk.kms.server.audit.AuditSubject;
+import org.opencmk.kms.crypto.SecretBytes;
+import org.opencmk.kms.server.usage.AsymmetricCryptoService;
 import org.opencmk.kms.server.usage.CryptoService;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
@@ -43,9 +45,11 @@ class CryptographyActions implements ActionSet {
                                   List<AlgorithmInfo> asymmetricSignVerifyAlgorithms) { }
 
     private final CryptoService crypto;
+    private final AsymmetricCryptoService asymmetric;
 
-    CryptographyActions(CryptoService crypto) {
+    CryptographyActions(CryptoService crypto, AsymmetricCryptoService asymmetric) {
         this.crypto = crypto;
+        this.asymmetric = asymmetric;
     }
 
     @Override
@@ -76,12 +80,11 @@ class CryptographyActions implements ActionSet {
     }
 
     private Mono<?> decrypt(Caller caller, DecryptRequest r) {
-        requireNoPublicKeyEncryption(r.encryptionPublicKey());
         byte[] blob = Fields.base64(r.ciphertextBlob(), "CiphertextBlob", ErrorCode.INVALID_CIPHERTEXT);
         try (CryptoService.Opened opened = crypto.decrypt(caller.account(), blob, r.encryptionContext())) {
             return Mono.just(new DecryptResponse(opened.key().keyId().value(),
-                    Fields.base64(opened.plaintext().insecureBytes()), opened.version().id().value(),
-                    AuditSubject.key(opened.key().keyId(), opened.version().id())));
+                    plaintextField(opened.plaintext(), r.encryptionPublicKey(), r.encryptionAlgorithm()),
+                    opened.version().id().value(), AuditSubject.key(opened.key().keyId(), opened.version().id())));
         }
     }
 
@@ -98,7 +101,6 @@ class CryptographyActions implements ActionSet {
 
     /** KeySpec AES_128 or AES_256, or NumberOfBytes 1–1024; KeySpec wins when both are given. */
     private Mono<?> generateDataKey(Caller caller, GenerateDataKeyRequest r, boolean withPlaintext) {
-        requireNoPublicKeyEncryption(r.encryptionPublicKey());
         int length;
         if (r.keySpec() != null && !r.keySpec().isEmpty()) {
             length = switch (r.keySpec()) {
@@ -117,7 +119,7 @@ class CryptographyActions implements ActionSet {
         String plaintext = null;
         if (dataKey.plaintext() != null) {
             try (var secret = dataKey.plaintext()) {
-                plaintext = Fields.base64(secret.insecureBytes());
+                plaintext = plaintextField(secret, r.encryptionPublicKey(), r.encryptionAlgorithm());
             }
         }
         CryptoService.Sealed sealed = dataKey.sealed();
@@ -132,17 +134,31 @@ class CryptographyActions implements ActionSet {
         return Mono.just(new GenerateRandomResponse(Fields.base64(crypto.generateRandom(length))));
     }
 
-    private static ListAlgorithmsResponse listAlgorithms() {
-        return new ListAlgorithmsResponse(
-                List.of(new AlgorithmInfo(KeyUsage.ENCRYPT_DECRYPT.name(), KeySpec.AES_256.name()),
-                        new AlgorithmInfo(KeyUsage.ENCRYPT_DECRYPT.name(), KeySpec.SM4.name())),
-                List.of(), List.of());
+    /**
+     * Tencent's {@code Plaintext}: base64 of the plaintext, or, with an {@code EncryptionPublicKey},
+     * base64 of the plaintext encrypted under it ({@code EncryptionAlgorithm}, SM2 by default), so
+     * that it never leaves the service unencrypted.
+     */
+    private String plaintextField(SecretBytes plaintext, String encryptionPublicKey, String encryptionAlgorithm) {
+        if (encryptionPublicKey == null || encryptionPublicKey.isEmpty()) {
+            if (encryptionAlgorithm != null && !encryptionAlgorithm.isEmpty()) {
+                throw new ProtocolException(ErrorCode.MISSING_PARAMETER,
+                        "EncryptionAlgorithm needs the EncryptionPublicKey to encrypt the Plaintext under");
+            }
+            return Fields.base64(plaintext.insecureBytes());
+        }
+        return Fields.base64(asymmetric.encryptForCaller(encryptionPublicKey, encryptionAlgorithm,
+                plaintext.insecureBytes()));
     }
 
-    /** Returning a plaintext encrypted under a caller's public key comes with asymmetric keys. */
-    private static void requireNoPublicKeyEncryption(String encryptionPublicKey) {
-        if (encryptionPublicKey != null && !encryptionPublicKey.isEmpty()) {
-            throw new ProtocolException(ErrorCode.UNSUPPORTED_OPERATION, "EncryptionPublicKey is not supported yet");
-        }
+    /** What CreateKey offers: each KeyUsage with its key spec (Tencent's ListAlgorithms). */
+    private static ListAlgorithmsResponse listAlgorithms() {
+        List<AlgorithmInfo> symmetric = List.of(new AlgorithmInfo(KeyUsage.ENCRYPT_DECRYPT.name(), KeySpec.AES_256.name()),
+                new AlgorithmInfo(KeyUsage.ENCRYPT_DECRYPT.name(), KeySpec.SM4.name()));
+        List<AlgorithmInfo> decrypt = Arrays.stream(KeyUsage.values()).filter(KeyUsage::decryptsAsymmetrically)
+                .map(usage -> new AlgorithmInfo(usage.name(), usage.keyPairSpec().name())).toList();
+        List<AlgorithmInfo> sign = Arrays.stream(KeyUsage.values()).filter(KeyUsage::signs)
+                .map(usage -> new AlgorithmInfo(usage.name(), usage.keyPairSpec().name())).toList();
+        return new ListAlgorithmsResponse(symmetric, decrypt, sign);
     }
 }

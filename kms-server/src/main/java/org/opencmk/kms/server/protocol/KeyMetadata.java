@@ -46,7 +46,7 @@ record KeyMetadata(
                 key.description(),
                 key.state().name(),
                 key.keyUsage().name(),
-                key.keySpec() == KeySpec.SM4 ? TYPE_GM : TYPE_FIPS,
+                key.keySpec() == KeySpec.SM4 || key.keySpec() == KeySpec.SM2 ? TYPE_GM : TYPE_FIPS,
                 key.account().value(),
                 key.rotation().enabled(),
                 "user",

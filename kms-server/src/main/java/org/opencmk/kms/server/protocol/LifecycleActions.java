@@ -113,7 +113,9 @@ class LifecycleActions implements ActionSet {
             throw new ProtocolException(ErrorCode.UNSUPPORTED_OPERATION, "tags are not supported");
         }
         KeyUsage usage = keyUsage(r.keyUsage());
-        KeySpec spec = keySpec(r.keySpec());
+        // An asymmetric KeyUsage names its spec (Tencent has no KeySpec); an extension's KeySpec must agree.
+        KeySpec spec = r.keySpec() == null || r.keySpec().isEmpty()
+                ? (usage.isSymmetric() ? KeySpec.AES_256 : usage.keyPairSpec()) : keySpec(r.keySpec());
         long type = r.type() == null ? TYPE_KMS : r.type();
         if (type != TYPE_KMS && type != TYPE_EXTERNAL) {
             throw new ProtocolException(ErrorCode.INVALID_TYPE, "Type must be 1 (KMS material) or 2 (EXTERNAL)");
@@ -239,13 +241,11 @@ class LifecycleActions implements ActionSet {
     }
 
     private static KeySpec keySpec(String value) {
-        if (value == null || value.isEmpty()) {
-            return KeySpec.AES_256;
-        }
         try {
             return KeySpec.valueOf(value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new ProtocolException(ErrorCode.INVALID_PARAMETER_VALUE, "KeySpec must be AES_256 or SM4");
+            throw new ProtocolException(ErrorCode.INVALID_PARAMETER_VALUE,
+                    "KeySpec must be one of " + java.util.Arrays.toString(KeySpec.values()));
         }
     }
 

@@ -17,7 +17,8 @@ import reactor.core.publisher.Mono;
 /**
  * Key versions and rotation: Tencent's RotateKey (answers a TaskId; the new KeyVersionId is an
  * extension), EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus (RotateDays,
- * NextRotateTime and LastRotateTime are extensions), and the extension ListKeyVersions (CTyun 4.5).
+ * NextRotateTime and LastRotateTime are extensions), and the extensions ListKeyVersions (CTyun 4.5)
+ * and CreateKeyVersion (CTyun 1.3: an asymmetric key's new key pair, made by hand).
  */
 @Component
 class RotationActions implements ActionSet {
@@ -32,6 +33,8 @@ class RotationActions implements ActionSet {
             return AuditSubject.key(new KeyId(keyId), new org.opencmk.kms.events.KeyVersionId(keyVersionId));
         }
     }
+    record CreateKeyVersionResponse(String keyId, String keyVersionId, @JsonIgnore AuditSubject auditSubject)
+            implements AuditSubject.Carrier { }
     record RotationStatusResponse(boolean keyRotationEnabled, long rotateDays, long nextRotateTime, long lastRotateTime,
                                   @JsonIgnore AuditSubject auditSubject) implements AuditSubject.Carrier { }
     record KeyVersionInfo(String keyVersionId, long createTime, boolean isPrimary) { }
@@ -51,6 +54,10 @@ class RotationActions implements ActionSet {
                         rotations.rotate(c.account(), Fields.required(r.keyId(), "KeyId"))).map(rotated ->
                         new RotateKeyResponse(UUID.randomUUID().toString(), rotated.keyId().value(),
                                 rotated.versionId().value())), KeyIdRequest::keyId),
+                Action.blocking("CreateKeyVersion", KeyIdRequest.class, (c, r) -> Mono.fromFuture(
+                        rotations.createKeyVersion(c.account(), Fields.required(r.keyId(), "KeyId"))).map(created ->
+                        new CreateKeyVersionResponse(created.keyId().value(), created.versionId().value(),
+                                AuditSubject.key(created.keyId(), created.versionId()))), KeyIdRequest::keyId),
                 Action.blocking("EnableKeyRotation", EnableKeyRotationRequest.class, this::enable,
                         EnableKeyRotationRequest::keyId),
                 Action.blocking("DisableKeyRotation", KeyIdRequest.class, (c, r) -> Changed.ofKey(

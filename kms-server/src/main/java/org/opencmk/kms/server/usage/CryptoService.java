@@ -8,7 +8,6 @@ import org.opencmk.kms.crypto.SecretBytes;
 import org.opencmk.kms.crypto.hierarchy.KeyHierarchy;
 import org.opencmk.kms.crypto.keystore.KeyMaterialUnavailableException;
 import org.opencmk.kms.events.AccountId;
-import org.opencmk.kms.events.KeyUsage;
 import org.opencmk.kms.events.KmsError;
 import org.opencmk.kms.events.KmsException;
 import org.opencmk.kms.query.keyview.KeyRecord;
@@ -19,6 +18,7 @@ import org.springframework.stereotype.Service;
 /**
  * Symmetric cryptography with a CMK. Every operation first checks that the key may be used
  * (enabled, with material, of usage ENCRYPT_DECRYPT); no operation loads an aggregate.
+ * {@link AsymmetricCryptoService} is its asymmetric counterpart.
  */
 @Service
 public class CryptoService {
@@ -52,10 +52,12 @@ public class CryptoService {
 
     private final KeyView view;
     private final KeyHierarchy keyHierarchy;
+    private final UsableKeys usableKeys;
 
     public CryptoService(KeyView view, KeyHierarchy keyHierarchy) {
         this.view = view;
         this.keyHierarchy = keyHierarchy;
+        this.usableKeys = new UsableKeys(view);
     }
 
     public Sealed encrypt(AccountId account, String keyIdOrAlias, byte[] plaintext, String encryptionContext) {
@@ -71,7 +73,7 @@ public class CryptoService {
         CiphertextBlob blob = parse(ciphertextBlob);
         KeyRecord key = view.find(account, blob.keyId())
                 .orElseThrow(() -> KmsException.keyNotFound(blob.keyId()));
-        requireUsable(key);
+        UsableKeys.require(key, UsableKeys.Use.SYMMETRIC);
         KeyVersion version = key.version(blob.versionId())
                 .orElseThrow(() -> new KmsException(KmsError.INVALID_CIPHERTEXT, "the ciphertext is not valid"));
         try {
@@ -131,26 +133,7 @@ public class CryptoService {
     }
 
     private KeyRecord usableKey(AccountId account, String keyIdOrAlias) {
-        if (keyIdOrAlias == null || keyIdOrAlias.isEmpty()) {
-            throw new KmsException(KmsError.MISSING_PARAMETER, "KeyId is required");
-        }
-        KeyRecord key = view.resolve(account, keyIdOrAlias)
-                .orElseThrow(() -> KmsException.keyNotFound(keyIdOrAlias));
-        requireUsable(key);
-        return key;
-    }
-
-    /** Disabled, PendingDelete and PendingImport keys refuse every operation (SPEC "KeyState"). */
-    private static void requireUsable(KeyRecord key) {
-        switch (key.state()) {
-            case Enabled -> { }
-            case Disabled -> throw new KmsException(KmsError.KEY_DISABLED, "the key is disabled");
-            case PendingDelete -> throw new KmsException(KmsError.KEY_PENDING_DELETE, "the key is pending deletion");
-            case PendingImport -> throw new KmsException(KmsError.KEY_PENDING_IMPORT, "the key has no key material");
-        }
-        if (key.keyUsage() != KeyUsage.ENCRYPT_DECRYPT) {
-            throw new KmsException(KmsError.KEY_USAGE_NOT_SUPPORTED, "the key's KeyUsage is " + key.keyUsage());
-        }
+        return usableKeys.resolve(account, keyIdOrAlias, UsableKeys.Use.SYMMETRIC);
     }
 
     /** The key-encryption key is gone: the key was deleted on another node a moment ago. */

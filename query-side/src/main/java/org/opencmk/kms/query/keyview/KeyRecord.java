@@ -18,7 +18,9 @@ import org.opencmk.kms.events.ProtectionLevel;
  *
  * @param sequence the sequence number of the last event of this key applied
  * @param deletionDate when the pending window ends, or null
- * @param primaryVersion the version Encrypt uses, or null while the key has no material
+ * @param versions oldest first
+ * @param primaryVersion the version Encrypt uses, or null while the key has no material (and
+ *     always for an asymmetric key, which has none: see {@link #newest()})
  * @param validTo when an EXTERNAL key's imported material expires, or null (never, or no material)
  * @param rotation its rotation schedule and last rotation
  */
@@ -55,6 +57,11 @@ public record KeyRecord(
 
     public Optional<KeyVersion> primary() {
         return primaryVersion == null ? Optional.empty() : version(primaryVersion);
+    }
+
+    /** The newest version: what an asymmetric call that names none uses (CTyun guide 3.2.6). */
+    public Optional<KeyVersion> newest() {
+        return versions.isEmpty() ? Optional.empty() : Optional.of(versions.get(versions.size() - 1));
     }
 
     KeyRecord withState(KeyState newState, Instant newDeletionDate, long newSequence) {

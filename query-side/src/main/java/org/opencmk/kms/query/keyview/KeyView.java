@@ -226,7 +226,8 @@ public class KeyView {
             throw new IllegalStateException("an event of key history arrived before the key's creation");
         }
         if (event instanceof KeyVersionCreated version) {
-            return current.withVersion(new KeyVersion(version.versionId(), version.material(), version.createdAt()),
+            return current.withVersion(new KeyVersion(version.versionId(), version.material(), version.createdAt(),
+                    version.publicKey()),
                     version.primary(), sequence);
         }
         if (event instanceof KeyMaterialImported imported) {
