@@ -74,12 +74,14 @@ public final class BenchRunner {
         boolean sideLoadsOnly = List.of(args).contains("--side-loads-only");
         // to check the key-of-100-versions rows alone
         boolean versionsOnly = List.of(args).contains("--versions-only");
+        // to check the Sign and Verify rows alone
+        boolean asymmetricOnly = List.of(args).contains("--asymmetric-only");
         new BenchRunner().run(Path.of("kms-server/target/kms-server.jar"), quick,
-                skipJmh || sideLoadsOnly || versionsOnly, sideLoadsOnly, versionsOnly);
+                skipJmh || sideLoadsOnly || versionsOnly || asymmetricOnly, sideLoadsOnly, versionsOnly, asymmetricOnly);
     }
 
-    private void run(Path jar, boolean quick, boolean skipJmh, boolean sideLoadsOnly, boolean versionsOnly)
-            throws Exception {
+    private void run(Path jar, boolean quick, boolean skipJmh, boolean sideLoadsOnly, boolean versionsOnly,
+            boolean asymmetricOnly) throws Exception {
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: run ./mvnw -DskipTests package first");
         }
@@ -96,17 +98,21 @@ public final class BenchRunner {
             if (versionsOnly) {
                 server.start(client);
                 manyVersions(client, new Wrk(dataDir), duration);
+            } else if (asymmetricOnly) {
+                server.start(client);
+                signAndVerify(client, new Wrk(dataDir), duration);
             } else if (sideLoadsOnly) {
                 server.start(client);
             } else {
                 startUp(server, client);
                 hotPath(client, new Wrk(dataDir), duration);
                 manyVersions(client, new Wrk(dataDir), duration);
+                signAndVerify(client, new Wrk(dataDir), duration);
             }
-            if (!versionsOnly) {
+            if (!versionsOnly && !asymmetricOnly) {
                 besideSideLoads(client, new Wrk(dataDir), duration, Duration.ofSeconds(quick ? 1 : 2));
             }
-            if (!sideLoadsOnly && !versionsOnly) {
+            if (!sideLoadsOnly && !versionsOnly && !asymmetricOnly) {
                 eventStore(server, client, new Wrk(dataDir), duration, quick);
             }
         }
@@ -172,6 +178,41 @@ public final class BenchRunner {
         figures.put("encrypt_4k_ratio", round(ratio));
         figures.put("encrypt_4k_p99_c16_ms", figures.get("encrypt_4k_c16_p99_ms"));
         table.add(String.format(Locale.ROOT, "%-34s %8.2f", "Encrypt-4KB / ceiling at c64", ratio));
+    }
+
+    /**
+     * SignByAsymmetricKey and VerifyByAsymmetricKey of a 1 KB RAW message with an RSA-2048
+     * (RSA_PSS_SHA_256), an ECC P-256 (ECC_P256_R1) and an SM2 (SM2DSA) key, at concurrency 1 and
+     * 64 (issue 14). Signing uses the private key, cached parsed once per version; verifying only
+     * the public key from the key view.
+     */
+    private void signAndVerify(Tc3Client client, Wrk wrk, Duration duration) throws Exception {
+        String message = Base64.getEncoder().encodeToString(new byte[1024]);
+        Map<String, String[]> scenarios = new LinkedHashMap<>();
+        String[][] keys = {
+                {"rsa_2048", "ASYMMETRIC_SIGN_VERIFY_RSA_2048", "RSA_PSS_SHA_256"},
+                {"ecc", "ASYMMETRIC_SIGN_VERIFY_ECC", "ECC_P256_R1"},
+                {"sm2", "ASYMMETRIC_SIGN_VERIFY_SM2", "SM2DSA"}};
+        for (String[] key : keys) {
+            String keyId = client.call("CreateKey", "{\"KeyUsage\":\"" + key[1] + "\"}").path("KeyId").asText();
+            String sign = "{\"KeyId\":\"" + keyId + "\",\"Algorithm\":\"" + key[2] + "\",\"MessageType\":\"RAW\","
+                    + "\"Message\":\"" + message + "\"}";
+            String signature = client.call("SignByAsymmetricKey", sign).path("Signature").asText();
+            String verify = sign.substring(0, sign.length() - 1) + ",\"SignatureValue\":\"" + signature + "\"}";
+            scenarios.put("sign_" + key[0], new String[] {"SignByAsymmetricKey", sign});
+            scenarios.put("verify_" + key[0], new String[] {"VerifyByAsymmetricKey", verify});
+        }
+        for (String[] scenario : scenarios.values()) {
+            wrk.run(client, scenario[0], scenario[1], 16, Duration.ofSeconds(2));
+        }
+        for (int concurrency : new int[] {1, 64}) {
+            for (Map.Entry<String, String[]> scenario : scenarios.entrySet()) {
+                Wrk.Result result = wrk.run(client, scenario.getValue()[0], scenario.getValue()[1], concurrency, duration);
+                putWrk(scenario.getKey() + "_c" + concurrency, result);
+                table.add(String.format(Locale.ROOT, "%-20s %5d %12.0f %10.2f %10.2f %8d", scenario.getKey(), concurrency,
+                        result.opsPerSecond(), result.p50Millis(), result.p99Millis(), result.errors()));
+            }
+        }
     }
 
     /**
