@@ -25,6 +25,12 @@ public record Action<R>(String name, Class<R> requestType, BiFunction<Caller, R,
          */
         EVENT_LOOP,
         /**
+         * CPU-only but costly: a private-key or elliptic-curve operation (an RSA-2048 signature
+         * takes milliseconds). Runs on the bounded compute scheduler, one thread per core, so that
+         * a flood of them queues there rather than in the event loops ahead of cheap calls.
+         */
+        COMPUTE,
+        /**
          * May touch the database or dispatch a command (Axon's {@code SimpleCommandBus} runs the
          * handler, and its JDBC work, on the caller's thread): runs on the bounded blocking
          * scheduler, never on an event loop.
@@ -35,6 +41,11 @@ public record Action<R>(String name, Class<R> requestType, BiFunction<Caller, R,
     public static <R> Action<R> onEventLoop(String name, Class<R> requestType, BiFunction<Caller, R, Mono<?>> handler,
                                             Function<R, String> requestedKey) {
         return new Action<>(name, requestType, handler, requestedKey, Execution.EVENT_LOOP);
+    }
+
+    public static <R> Action<R> compute(String name, Class<R> requestType, BiFunction<Caller, R, Mono<?>> handler,
+                                        Function<R, String> requestedKey) {
+        return new Action<>(name, requestType, handler, requestedKey, Execution.COMPUTE);
     }
 
     public static <R> Action<R> blocking(String name, Class<R> requestType, BiFunction<Caller, R, Mono<?>> handler,

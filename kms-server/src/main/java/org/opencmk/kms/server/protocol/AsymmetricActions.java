@@ -15,7 +15,8 @@ import reactor.core.publisher.Mono;
  * Asymmetric keys (seed 004 "非对称加解密", "签名验签"; CTyun guide 3.4): GetPublicKey,
  * SignByAsymmetricKey, VerifyByAsymmetricKey, AsymmetricRsaDecrypt, AsymmetricSm2Decrypt. Each
  * takes an optional {@code KeyVersionId} (an extension; default: the newest version) and reports
- * the version used. CPU-only on in-memory state, so every handler runs on the event loop.
+ * the version used. CPU-only on in-memory state; the private-key and verification operations,
+ * which cost up to milliseconds, run on the compute scheduler, GetPublicKey on the event loop.
  */
 @Component
 class AsymmetricActions implements ActionSet {
@@ -46,11 +47,11 @@ class AsymmetricActions implements ActionSet {
     public List<Action<?>> actions() {
         return List.of(
                 Action.onEventLoop("GetPublicKey", PublicKeyRequest.class, this::publicKey, PublicKeyRequest::keyId),
-                Action.onEventLoop("SignByAsymmetricKey", SignRequest.class, this::sign, SignRequest::keyId),
-                Action.onEventLoop("VerifyByAsymmetricKey", VerifyRequest.class, this::verify, VerifyRequest::keyId),
-                Action.onEventLoop("AsymmetricRsaDecrypt", RsaDecryptRequest.class, this::rsaDecrypt,
+                Action.compute("SignByAsymmetricKey", SignRequest.class, this::sign, SignRequest::keyId),
+                Action.compute("VerifyByAsymmetricKey", VerifyRequest.class, this::verify, VerifyRequest::keyId),
+                Action.compute("AsymmetricRsaDecrypt", RsaDecryptRequest.class, this::rsaDecrypt,
                         RsaDecryptRequest::keyId),
-                Action.onEventLoop("AsymmetricSm2Decrypt", Sm2DecryptRequest.class, (c, r) -> decrypt(c, r.keyId(),
+                Action.compute("AsymmetricSm2Decrypt", Sm2DecryptRequest.class, (c, r) -> decrypt(c, r.keyId(),
                         r.keyVersionId(), PublicKeyEncryption.SM2_C1C3C2_ASN1, r.ciphertext()), Sm2DecryptRequest::keyId));
     }
 

@@ -74,13 +74,16 @@ public class TencentApiHandler {
     private final ActionCatalog actions;
     private final ApiCallLog callLog;
     private final Scheduler blocking;
+    private final Scheduler compute;
 
     public TencentApiHandler(Authenticator authenticator, ActionCatalog actions, ApiCallLog callLog,
-                             @Qualifier("blockingScheduler") Scheduler blocking) {
+                             @Qualifier("blockingScheduler") Scheduler blocking,
+                             @Qualifier("computeScheduler") Scheduler compute) {
         this.authenticator = authenticator;
         this.actions = actions;
         this.callLog = callLog;
         this.blocking = blocking;
+        this.compute = compute;
         json.coercionConfigFor(LogicalType.Textual)
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
@@ -128,11 +131,12 @@ public class TencentApiHandler {
         }
         Object parameters = bind(action, body);
         call.requestedKey = action.requestedKey(parameters);
-        if (action.execution() == Action.Execution.EVENT_LOOP) {
-            return action.handle(caller, parameters);
-        }
-        // Command handling and JDBC run on the bounded scheduler, never on the event loop.
-        return Mono.defer(() -> action.handle(caller, parameters)).subscribeOn(blocking);
+        return switch (action.execution()) {
+            case EVENT_LOOP -> action.handle(caller, parameters);
+            case COMPUTE -> Mono.defer(() -> action.handle(caller, parameters)).subscribeOn(compute);
+            // Command handling and JDBC run on the bounded scheduler, never on the event loop.
+            case BLOCKING -> Mono.defer(() -> action.handle(caller, parameters)).subscribeOn(blocking);
+        };
     }
 
     private Object bind(Action<?> action, byte[] body) {
