@@ -24,7 +24,7 @@ public final class ImportWrapping {
 
     /** A fresh key pair of {@code spec}; the caller owns it and closes it once done. */
     public static EncodedKeyPair generate(WrappingKeySpec spec) {
-        return KeyPairs.generate(keySpec(Objects.requireNonNull(spec, "spec")));
+        return KeyPairs.generate(Objects.requireNonNull(spec, "spec").keySpec());
     }
 
     /**
@@ -39,17 +39,11 @@ public final class ImportWrapping {
     public static SecretBytes unwrap(WrappingAlgorithm algorithm, SecretBytes privateKey, byte[] encryptedMaterial) {
         Objects.requireNonNull(algorithm, "algorithm");
         Objects.requireNonNull(encryptedMaterial, "encryptedMaterial");
-        PublicKeyEncryption scheme = switch (algorithm) {
-            case RSAES_PKCS1_V1_5 -> PublicKeyEncryption.RSAES_PKCS1_V1_5;
-            case RSAES_OAEP_SHA_1 -> PublicKeyEncryption.RSAES_OAEP_SHA_1;
-            case RSAES_OAEP_SHA_256 -> PublicKeyEncryption.RSAES_OAEP_SHA_256;
-            // Either form, raw or the DER openssl writes.
-            case SM2PKE -> PublicKeyEncryption.SM2_C1C3C2_ASN1;
-        };
+        PublicKeyEncryption scheme = algorithm.scheme();
         AsymmetricPrivateKey key;
         try {
-            key = AsymmetricPrivateKey.parse(algorithm.fits(WrappingKeySpec.SM2) ? KeySpec.SM2 : KeySpec.RSA_2048,
-                    Objects.requireNonNull(privateKey, "privateKey"));
+            KeySpec spec = scheme.fits(KeySpec.SM2) ? KeySpec.SM2 : KeySpec.RSA_2048;
+            key = AsymmetricPrivateKey.parse(spec, Objects.requireNonNull(privateKey, "privateKey"));
         } catch (IllegalArgumentException otherKind) {
             // An SM2 algorithm with an RSA wrapping key, or the reverse: the material cannot be read.
             throw new UnreadableKeyMaterialException();
@@ -59,12 +53,5 @@ public final class ImportWrapping {
         } catch (DecryptionFailedException e) {
             throw new UnreadableKeyMaterialException();
         }
-    }
-
-    private static KeySpec keySpec(WrappingKeySpec spec) {
-        return switch (spec) {
-            case RSA_2048 -> KeySpec.RSA_2048;
-            case SM2 -> KeySpec.SM2;
-        };
     }
 }

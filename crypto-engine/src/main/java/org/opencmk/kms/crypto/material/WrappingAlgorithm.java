@@ -1,5 +1,7 @@
 package org.opencmk.kms.crypto.material;
 
+import org.opencmk.kms.crypto.asymmetric.PublicKeyEncryption;
+
 /**
  * How the user encrypted key material under the wrapping public key, named as Tencent Cloud's
  * {@code GetParametersForImport} names it. Each constant says which openssl command produces it,
@@ -12,32 +14,36 @@ public enum WrappingAlgorithm {
      * rsa_padding_mode:pkcs1}. Accepted because clients use it, although its padding check is
      * the classic Bleichenbacher oracle: prefer an OAEP algorithm.
      */
-    RSAES_PKCS1_V1_5(WrappingKeySpec.RSA_2048),
+    RSAES_PKCS1_V1_5(PublicKeyEncryption.RSAES_PKCS1_V1_5),
 
     /**
      * RSAES-OAEP with SHA-1 and MGF1-SHA-1: {@code openssl pkeyutl -encrypt -pkeyopt
      * rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha1}, or {@code openssl rsautl -encrypt -oaep}.
      */
-    RSAES_OAEP_SHA_1(WrappingKeySpec.RSA_2048),
+    RSAES_OAEP_SHA_1(PublicKeyEncryption.RSAES_OAEP_SHA_1),
 
     /**
      * RSAES-OAEP with SHA-256 and MGF1-<em>SHA-256</em>: {@code openssl pkeyutl -encrypt -pkeyopt
-     * rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256}, which sets both. (Java's
-     * {@code OAEPWithSHA-256AndMGF1Padding} defaults MGF1 to SHA-1 and does not match it.)
+     * rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256}, which sets both.
      */
-    RSAES_OAEP_SHA_256(WrappingKeySpec.RSA_2048),
+    RSAES_OAEP_SHA_256(PublicKeyEncryption.RSAES_OAEP_SHA_256),
 
     /**
      * SM2 public key encryption (GB/T 32918.4) with SM3, ciphertext in C1C3C2 order: {@code openssl
      * pkeyutl -encrypt} with an SM2 key, which writes the GM/T 0009 DER form; the raw
      * {@code 04 || x || y || C3 || C2} form is accepted too.
      */
-    SM2PKE(WrappingKeySpec.SM2);
+    SM2PKE(PublicKeyEncryption.SM2_C1C3C2_ASN1);
 
-    private final WrappingKeySpec keySpec;
+    private final PublicKeyEncryption scheme;
 
-    WrappingAlgorithm(WrappingKeySpec keySpec) {
-        this.keySpec = keySpec;
+    WrappingAlgorithm(PublicKeyEncryption scheme) {
+        this.scheme = scheme;
+    }
+
+    /** The public-key encryption the user wraps with (its decryption takes either SM2 form). */
+    PublicKeyEncryption scheme() {
+        return scheme;
     }
 
     /**
@@ -45,6 +51,6 @@ public enum WrappingAlgorithm {
      * {@link WrappingKeySpec#RSA_2048}, {@link #SM2PKE} with {@link WrappingKeySpec#SM2}).
      */
     public boolean fits(WrappingKeySpec spec) {
-        return keySpec == spec;
+        return spec != null && scheme.fits(spec.keySpec());
     }
 }
