@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1Sequence;
@@ -225,7 +227,7 @@ class AsymmetricCiphersTest {
         wrong.add(sequence(good.getObjectAt(0), good.getObjectAt(1), good.getObjectAt(2),
                 new DEROctetString(new byte[0])));
         wrong.add(sequence(new ASN1Integer(ASN1Integer.getInstance(good.getObjectAt(0)).getValue()
-                .add(java.math.BigInteger.TWO.pow(256))), good.getObjectAt(1), good.getObjectAt(2),
+                .add(BigInteger.TWO.pow(256))), good.getObjectAt(1), good.getObjectAt(2),
                 good.getObjectAt(3)));
         wrong.add(sequence(good.getObjectAt(1), good.getObjectAt(0), good.getObjectAt(2), good.getObjectAt(3)));
         wrong.add(sequence(good.getObjectAt(2), good.getObjectAt(3), good.getObjectAt(0), good.getObjectAt(1)));
@@ -258,7 +260,7 @@ class AsymmetricCiphersTest {
                 .hasNoCause();
     }
 
-    private static byte[] sequence(org.bouncycastle.asn1.ASN1Encodable... fields) throws IOException {
+    private static byte[] sequence(ASN1Encodable... fields) throws IOException {
         return new DERSequence(fields).getEncoded();
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -117,7 +118,7 @@ class AsymmetricPublicKeyTest {
             assertRefused(garbage);
         }
         for (byte[] bytes : List.of(new byte[0], new byte[] {0x30}, RandomSource.randomBytes(91),
-                java.util.Arrays.copyOf(der, der.length - 1), "PUBLIC KEY".getBytes(StandardCharsets.US_ASCII))) {
+                Arrays.copyOf(der, der.length - 1), "PUBLIC KEY".getBytes(StandardCharsets.US_ASCII))) {
             assertThatThrownBy(() -> AsymmetricPublicKey.fromDer(bytes)).isInstanceOf(IllegalArgumentException.class);
         }
     }

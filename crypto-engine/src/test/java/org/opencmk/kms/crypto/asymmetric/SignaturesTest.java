@@ -3,6 +3,8 @@ package org.opencmk.kms.crypto.asymmetric;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -181,8 +183,8 @@ class SignaturesTest {
             fields.add(new ASN1Integer(rs[1]));
             try {
                 garbage.add(new DERSequence(fields).getEncoded());
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
         return garbage;

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.opencmk.kms.crypto.RandomSource;
+import org.opencmk.kms.crypto.SecretBytes;
 import org.opencmk.kms.events.KeySpec;
 
 /**
@@ -194,7 +195,7 @@ class SignaturesWithOpenSslTest {
         AsymmetricPublicKey publicKey = AsymmetricPublicKey.fromPem(
                 Files.readString(directory.resolve("pub.pem"), StandardCharsets.US_ASCII));
         AsymmetricPrivateKey privateKey = AsymmetricPrivateKey.parse(spec,
-                org.opencmk.kms.crypto.SecretBytes.takeOwnership(Files.readAllBytes(directory.resolve("key.der"))));
+                SecretBytes.takeOwnership(Files.readAllBytes(directory.resolve("key.der"))));
 
         assertThat(publicKey.spec()).isEqualTo(spec);
         Files.write(directory.resolve("msg.txt"), MESSAGE);
