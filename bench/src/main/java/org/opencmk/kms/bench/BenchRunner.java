@@ -128,6 +128,15 @@ public final class BenchRunner {
                 table.add(String.format(Locale.ROOT, "  %-32s %11.1f %%", algorithm,
                         overhead instanceof Number n ? n.doubleValue() * 100 : Double.NaN));
             }
+            table.add(String.format(Locale.ROOT, "%-34s %12s", "asymmetric engine overhead", ""));
+            for (Map.Entry<String, Object> figure : List.copyOf(figures.entrySet())) {
+                String name = figure.getKey();
+                if (name.startsWith("asym_") && name.endsWith("_overhead")) {
+                    table.add(String.format(Locale.ROOT, "  %-32s %11.1f %%",
+                            name.substring("asym_".length(), name.length() - "_overhead".length()),
+                            ((Number) figure.getValue()).doubleValue() * 100));
+                }
+            }
         }
         table.forEach(System.out::println);
         System.out.println(new ObjectMapper().writeValueAsString(figures));

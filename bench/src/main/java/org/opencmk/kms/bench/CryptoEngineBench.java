@@ -1,6 +1,7 @@
 package org.opencmk.kms.bench;
 
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -15,15 +16,22 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs {@link CryptoEngineBenchmark} through the JMH API and flattens the result into figures:
- * {@code crypto_<algorithm>_<size>_engine_ops} and {@code ..._bare_ops} (operations per second),
- * and {@code ..._overhead}, the fraction by which the engine is slower than the bare cipher
- * ({@code bare_ops / engine_ops - 1}; negative when it is faster, i.e. within noise).
+ * Runs {@link CryptoEngineBenchmark} and {@link AsymmetricBenchmark} through the JMH API and
+ * flattens the result into figures: {@code crypto_<algorithm>_<size>_engine_ops} and
+ * {@code ..._bare_ops} (operations per second), and {@code ..._overhead}, the fraction by which the
+ * engine is slower than the bare cipher ({@code bare_ops / engine_ops - 1}; negative when it is
+ * faster, i.e. within noise); the same three for each asymmetric operation as
+ * {@code asym_<operation>_...} (e.g. {@code asym_sign_sm2_overhead}), after the symmetric ones.
  *
  * <p>The forked benchmark JVM gets this JVM's {@code java.class.path} (JMH's default), so start it
  * as {@code java -cp 'bench/target/bench.jar:bench/target/lib/*' org.opencmk.kms.bench.CryptoEngineBench [--quick]}.
  */
 public final class CryptoEngineBench {
+
+    private static final String ASYMMETRIC_PREFIX = "asym_";
+    private static final Comparator<String> ASYMMETRIC_LAST =
+            Comparator.comparing((String prefix) -> prefix.startsWith(ASYMMETRIC_PREFIX))
+                    .thenComparing(Comparator.naturalOrder());
 
     private CryptoEngineBench() {
     }
@@ -35,6 +43,7 @@ public final class CryptoEngineBench {
     public static Map<String, Double> run(boolean quick) throws RunnerException {
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include("\\b" + CryptoEngineBenchmark.class.getSimpleName() + "\\.")
+                .include("\\b" + AsymmetricBenchmark.class.getSimpleName() + "\\.")
                 .shouldFailOnError(true);
         if (quick) {
             options.warmupIterations(1).warmupTime(TimeValue.seconds(1))
@@ -44,13 +53,16 @@ public final class CryptoEngineBench {
         Collection<RunResult> results = new Runner(options.build(),
                 OutputFormatFactory.createFormatInstance(System.err, VerboseMode.NORMAL)).run();
 
-        Map<String, Double> engineOps = new TreeMap<>();
+        // Symmetric figures first, as before the asymmetric ones existed; each family sorted.
+        Map<String, Double> engineOps = new TreeMap<>(ASYMMETRIC_LAST);
         Map<String, Double> bareOps = new TreeMap<>();
         for (RunResult result : results) {
             String label = result.getParams().getBenchmark();
             String method = result.getParams().getParam("variant");
-            String prefix = "crypto_" + result.getParams().getParam("algorithm").toLowerCase(Locale.ROOT) + "_"
-                    + result.getParams().getParam("size");
+            String prefix = label.endsWith("." + AsymmetricBenchmark.class.getSimpleName() + ".call")
+                    ? ASYMMETRIC_PREFIX + result.getParams().getParam("operation")
+                    : "crypto_" + result.getParams().getParam("algorithm").toLowerCase(Locale.ROOT) + "_"
+                            + result.getParams().getParam("size");
             double score = result.getPrimaryResult().getScore();
             switch (method) {
                 case "engine" -> engineOps.put(prefix, score);

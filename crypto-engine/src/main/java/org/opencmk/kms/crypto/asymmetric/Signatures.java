@@ -117,14 +117,19 @@ public final class Signatures {
 
     /**
      * For SM2DSA on a {@link MessageType#DIGEST}: the caller already computed e = SM3(Z || M).
-     * {@link SM2Signer} feeds its digest Z and then the message, and signs what the digest
-     * outputs; this one outputs the last 32 bytes fed to it, which are the caller's e, and insists
-     * that exactly Z and e were fed.
+     * {@link SM2Signer} uses its one digest twice: on init it computes Z with it (ID, curve and
+     * public key, then {@code doFinal}); later it feeds it Z and the message and signs what it
+     * outputs. So this one is SM3 until Z is computed; after that it outputs the last 32 bytes fed
+     * to it, which are the caller's e, and insists that exactly that Z and e were fed. One
+     * instance serves one signer.
      */
     private static final class PrecomputedSm3 implements Digest {
 
         private static final int LENGTH = 32;
+        private final SM3Digest sm3 = new SM3Digest();
         private final ByteArrayOutputStream fed = new ByteArrayOutputStream(2 * LENGTH);
+        /** Z, once computed; until then input goes to SM3. */
+        private byte[] z;
 
         @Override
         public String getAlgorithmName() {
@@ -138,28 +143,47 @@ public final class Signatures {
 
         @Override
         public void update(byte in) {
-            fed.write(in);
+            if (z == null) {
+                sm3.update(in);
+            } else {
+                fed.write(in);
+            }
         }
 
         @Override
         public void update(byte[] in, int inOff, int len) {
-            fed.write(in, inOff, len);
+            if (z == null) {
+                sm3.update(in, inOff, len);
+            } else {
+                fed.write(in, inOff, len);
+            }
         }
 
         @Override
         public int doFinal(byte[] out, int outOff) {
-            byte[] all = fed.toByteArray();
-            if (all.length != 2 * LENGTH) {
-                throw new IllegalStateException("SM2 expects Z and a 32-byte digest, got " + all.length + " bytes");
+            if (z == null) {
+                int length = sm3.doFinal(out, outOff);
+                z = Arrays.copyOfRange(out, outOff, outOff + length);
+                return length;
             }
-            System.arraycopy(all, LENGTH, out, outOff, LENGTH);
-            Arrays.fill(all, (byte) 0);
-            reset();
-            return LENGTH;
+            byte[] all = fed.toByteArray();
+            fed.reset();
+            try {
+                if (all.length != 2 * LENGTH || !Arrays.equals(all, 0, LENGTH, z, 0, LENGTH)) {
+                    throw new IllegalStateException("SM2 expects Z and a 32-byte digest, got " + all.length
+                            + " bytes");
+                }
+                System.arraycopy(all, LENGTH, out, outOff, LENGTH);
+                return LENGTH;
+            } finally {
+                Arrays.fill(all, (byte) 0);
+            }
         }
 
+        /** Keeps Z: {@link SM2Signer} resets and then feeds Z again before the next message. */
         @Override
         public void reset() {
+            sm3.reset();
             fed.reset();
         }
     }

@@ -276,11 +276,20 @@ public final class KeyHierarchy implements AutoCloseable {
         return withEntry(account, keyId, versionId, wrapped, entry -> operation.apply(entry.material()));
     }
 
-    /** The version's private key is parsed once per cache entry, not per call. */
+    /**
+     * The version's private key is parsed once per cache entry, not per call; as the first call's
+     * spec, so every later call's spec is checked against the parsed key, or it would be used as
+     * whatever spec the first call named.
+     */
     private <T> T withPrivateKey(AccountId account, KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial wrapped,
             KeySpec spec, Function<AsymmetricPrivateKey, T> operation) {
-        return withEntry(account, keyId, versionId, wrapped, entry -> operation.apply(
-                entry.prepared(pkcs8 -> AsymmetricPrivateKey.parse(spec, pkcs8))));
+        return withEntry(account, keyId, versionId, wrapped, entry -> {
+            AsymmetricPrivateKey key = entry.prepared(pkcs8 -> AsymmetricPrivateKey.parse(spec, pkcs8));
+            if (key.spec() != spec) {
+                throw new IllegalArgumentException("not a private key of spec " + spec);
+            }
+            return operation.apply(key);
+        });
     }
 
     private <T> T withEntry(AccountId account, KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial wrapped,

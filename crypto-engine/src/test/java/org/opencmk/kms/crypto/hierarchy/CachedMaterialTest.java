@@ -2,6 +2,8 @@ package org.opencmk.kms.crypto.hierarchy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.opencmk.kms.crypto.SecretBytes;
 import org.opencmk.kms.events.WrappedKeyMaterial;
@@ -64,5 +66,23 @@ class CachedMaterialTest {
     void anEntryAnswersOnlyForTheBytesItWasUnwrappedFrom() {
         assertThat(entry.unwrappedFrom(new WrappedKeyMaterial(new byte[] {9}))).isTrue();
         assertThat(entry.unwrappedFrom(new WrappedKeyMaterial(new byte[] {8}))).isFalse();
+    }
+
+    /** The hot path parses an asymmetric version's PKCS#8 once per entry, not once per call. */
+    @Test
+    void theMaterialIsPreparedOnceForAsLongAsTheEntryLives() {
+        AtomicInteger preparations = new AtomicInteger();
+        Function<SecretBytes, Object> preparation = secret -> {
+            preparations.incrementAndGet();
+            return new Object();
+        };
+        assertThat(entry.acquire()).isTrue();
+
+        Object first = entry.prepared(preparation);
+        Object second = entry.prepared(preparation);
+
+        assertThat(second).isSameAs(first);
+        assertThat(preparations).hasValue(1);
+        entry.release();
     }
 }
