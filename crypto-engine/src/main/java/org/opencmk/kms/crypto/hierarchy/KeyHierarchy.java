@@ -295,7 +295,7 @@ public final class KeyHierarchy implements AutoCloseable {
     private <T> T withEntry(AccountId account, KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial wrapped,
             Function<CachedMaterial, T> operation) {
         Objects.requireNonNull(wrapped, "wrapped material");
-        CachedMaterial entry = acquire(account, new CacheKey(keyId, versionId), wrapped);
+        CachedMaterial entry = acquire(new CacheKey(account, keyId, versionId), wrapped);
         try {
             return operation.apply(entry);
         } finally {
@@ -303,7 +303,7 @@ public final class KeyHierarchy implements AutoCloseable {
         }
     }
 
-    private CachedMaterial acquire(AccountId account, CacheKey key, WrappedKeyMaterial wrapped) {
+    private CachedMaterial acquire(CacheKey key, WrappedKeyMaterial wrapped) {
         CachedMaterial cached = cache.getIfPresent(key);
         if (cached != null && cached.unwrappedFrom(wrapped) && cached.acquire()) {
             return cached;
@@ -313,7 +313,7 @@ public final class KeyHierarchy implements AutoCloseable {
             if (cached != null && cached.unwrappedFrom(wrapped) && cached.acquire()) {
                 return cached;
             }
-            SecretBytes material = keystore.unwrapMaterial(requireKek(key.keyId()), account, key.keyId(),
+            SecretBytes material = keystore.unwrapMaterial(requireKek(key.keyId()), key.account(), key.keyId(),
                     key.versionId(), wrapped);
             CachedMaterial loaded = new CachedMaterial(wrapped, material);
             // Held before it is visible, so that even an immediate eviction cannot zero it under us.
@@ -336,6 +336,10 @@ public final class KeyHierarchy implements AutoCloseable {
         return locks[Math.floorMod(keyId.hashCode(), LOCK_STRIPES)];
     }
 
-    private record CacheKey(KeyId keyId, KeyVersionId versionId) {
+    /**
+     * The account is part of the key, so that a hit is always for the account the material was
+     * unwrapped (and its binding checked) for, as a miss would be.
+     */
+    private record CacheKey(AccountId account, KeyId keyId, KeyVersionId versionId) {
     }
 }

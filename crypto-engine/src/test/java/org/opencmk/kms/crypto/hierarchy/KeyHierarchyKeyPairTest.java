@@ -166,8 +166,7 @@ class KeyHierarchyKeyPairTest {
         assertThatThrownBy(() -> hierarchy.sign(ACCOUNT, KEY_A, VERSION_2, version1, KeySpec.ECC_P256,
                 SignatureAlgorithm.ECC_P256_R1, MessageType.RAW, MESSAGE))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
-        // The keystore binds material to its account too; checked on unwrap only (the cache is
-        // keyed by key id and version id).
+        // The keystore binds material to its account too.
         assertThatThrownBy(() -> hierarchy.sign(new AccountId(100000000002L), KEY_A, VERSION_1, version1,
                 KeySpec.ECC_P256, SignatureAlgorithm.ECC_P256_R1, MessageType.RAW, MESSAGE))
                 .as("another account")
@@ -185,6 +184,11 @@ class KeyHierarchyKeyPairTest {
                 .isInstanceOf(KeyMaterialUnavailableException.class);
         assertThatThrownBy(() -> hierarchy.sign(ACCOUNT, KEY_B, VERSION_1, version1, KeySpec.ECC_P256,
                 SignatureAlgorithm.ECC_P256_R1, MessageType.RAW, MESSAGE))
+                .isInstanceOf(KeyMaterialUnavailableException.class);
+        // Cached for its owner, the material is still nobody else's: the account is part of the cache key.
+        assertThatThrownBy(() -> hierarchy.sign(new AccountId(100000000002L), KEY_A, VERSION_1, version1,
+                KeySpec.ECC_P256, SignatureAlgorithm.ECC_P256_R1, MessageType.RAW, MESSAGE))
+                .as("another account, cached")
                 .isInstanceOf(KeyMaterialUnavailableException.class);
     }
 
