@@ -117,13 +117,16 @@ public final class Signatures {
 
     /**
      * For SM2DSA on a {@link MessageType#DIGEST}: the caller already computed e = SM3(Z || M).
-     * {@link SM2Signer} feeds its digest Z and then the message, and signs what the digest
-     * outputs; this one outputs the last 32 bytes fed to it, which are the caller's e, and insists
-     * that exactly Z and e were fed.
+     * {@link SM2Signer} computes Z with the digest it is given, when it is initialised; it then
+     * feeds that digest Z and the message, and signs what it outputs. So this one is SM3 until its
+     * first result (Z); after that it outputs the last 32 bytes fed to it, which are the caller's
+     * e, and insists that exactly Z and e were fed.
      */
     private static final class PrecomputedSm3 implements Digest {
 
         private static final int LENGTH = 32;
+        private final SM3Digest forZ = new SM3Digest();
+        private boolean zComputed;
         private final ByteArrayOutputStream fed = new ByteArrayOutputStream(2 * LENGTH);
 
         @Override
@@ -138,16 +141,28 @@ public final class Signatures {
 
         @Override
         public void update(byte in) {
-            fed.write(in);
+            if (zComputed) {
+                fed.write(in);
+            } else {
+                forZ.update(in);
+            }
         }
 
         @Override
         public void update(byte[] in, int inOff, int len) {
-            fed.write(in, inOff, len);
+            if (zComputed) {
+                fed.write(in, inOff, len);
+            } else {
+                forZ.update(in, inOff, len);
+            }
         }
 
         @Override
         public int doFinal(byte[] out, int outOff) {
+            if (!zComputed) {
+                zComputed = true;
+                return forZ.doFinal(out, outOff);
+            }
             byte[] all = fed.toByteArray();
             if (all.length != 2 * LENGTH) {
                 throw new IllegalStateException("SM2 expects Z and a 32-byte digest, got " + all.length + " bytes");
@@ -160,6 +175,7 @@ public final class Signatures {
 
         @Override
         public void reset() {
+            forZ.reset();
             fed.reset();
         }
     }
