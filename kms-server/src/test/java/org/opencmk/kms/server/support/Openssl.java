@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Assumptions;
 public final class Openssl {
 
     private static final long TIMEOUT_SECONDS = 60;
+    private static final String OUTPUT = "openssl.out";
 
     private final Path directory;
 
@@ -40,19 +41,29 @@ public final class Openssl {
 
     /** Runs {@code command} (which starts with {@code openssl}) and asserts that it succeeded. */
     public void run(String command) throws IOException, InterruptedException {
-        Path output = directory.resolve("openssl.out");
+        int exitValue = exitValue(command);
+        // openssl's output here is warnings and errors only, never the material
+        assertThat(exitValue).as("%s: %s", command, output()).isZero();
+    }
+
+    /** Runs {@code command} and answers its exit value (0 for success), for commands that must fail. */
+    public int exitValue(String command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(List.of(command.split(" ")))
                 .directory(directory.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(output.toFile())
+                .redirectOutput(directory.resolve(OUTPUT).toFile())
                 .start();
         boolean finished = process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         if (!finished) {
             process.destroyForcibly();
         }
         assertThat(finished).as("%s finished within %d s", command, TIMEOUT_SECONDS).isTrue();
-        // openssl's output here is warnings and errors only, never the material
-        assertThat(process.exitValue()).as("%s: %s", command, Files.readString(output)).isZero();
+        return process.exitValue();
+    }
+
+    /** What the last command printed (stdout and stderr). */
+    public String output() throws IOException {
+        return Files.readString(directory.resolve(OUTPUT));
     }
 
     public Path file(String name) {
