@@ -307,13 +307,11 @@ class AsymmetricVersionLimitIT {
     }
 
     private static Map<String, Object> sign(String keyId, String versionId) {
-        return body("KeyId", keyId, "KeyVersionId", versionId, "Algorithm", "ECC_P256_R1", "MessageType", "RAW",
-                "Message", b64(MESSAGE));
+        return AsymmetricSteps.eccSign(keyId, versionId, MESSAGE);
     }
 
     private static Map<String, Object> verify(String keyId, String versionId, String signature) {
-        return body("KeyId", keyId, "KeyVersionId", versionId, "Algorithm", "ECC_P256_R1", "MessageType", "RAW",
-                "Message", b64(MESSAGE), "SignatureValue", signature);
+        return AsymmetricSteps.eccVerify(keyId, versionId, MESSAGE, signature);
     }
 
     private static Instant scheduleDeletion(RawClient raw, String keyId, int days) {

@@ -11,9 +11,10 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * The openssl command line, run as users run it: one command string (split at spaces, so no
- * argument may contain one) in a working directory, its stdout and stderr together.
+ * argument may contain one) in a working directory, its stdout and stderr together. The import
+ * tests ({@code material.ImportWithOpenSslTest}) run it too.
  */
-final class OpenSsl {
+public final class OpenSsl {
 
     private static volatile Boolean installed;
 
@@ -21,7 +22,7 @@ final class OpenSsl {
     }
 
     /** Skips the calling test class (from {@code @BeforeAll}) where no openssl is installed. */
-    static void assumeInstalled() {
+    public static void assumeInstalled() {
         if (installed == null) {
             boolean present;
             try {
@@ -62,7 +63,7 @@ final class OpenSsl {
     }
 
     /** Runs {@code command} in {@code directory}, which must succeed; returns its output. */
-    static String ok(Path directory, String command) throws IOException, InterruptedException {
+    public static String ok(Path directory, String command) throws IOException, InterruptedException {
         Result result = run(directory, command);
         assertThat(result.exitCode()).as("%s: %s", command, result.output()).isZero();
         return result.output();

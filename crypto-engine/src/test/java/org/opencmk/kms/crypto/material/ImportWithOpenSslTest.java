@@ -12,16 +12,14 @@ import java.security.PublicKey;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.crypto.Cipher;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource.PSpecified;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.opencmk.kms.crypto.asymmetric.EncodedKeyPair;
+import org.opencmk.kms.crypto.asymmetric.OpenSsl;
 import org.opencmk.kms.crypto.RandomSource;
 import org.opencmk.kms.crypto.SecretBytes;
 
@@ -38,14 +36,7 @@ class ImportWithOpenSslTest {
 
     @BeforeAll
     static void requireOpenSsl() {
-        boolean present;
-        try {
-            Process process = new ProcessBuilder("openssl", "version").redirectErrorStream(true).start();
-            present = process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            present = false;
-        }
-        Assumptions.assumeTrue(present, "openssl is not installed");
+        OpenSsl.assumeInstalled();
     }
 
     @Test
@@ -153,17 +144,6 @@ class ImportWithOpenSslTest {
     }
 
     private void run(String command) throws IOException, InterruptedException {
-        Path output = directory.resolve("openssl.out");
-        Process process = new ProcessBuilder(List.of(command.split(" ")))
-                .directory(directory.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(output.toFile())
-                .start();
-        boolean finished = process.waitFor(60, TimeUnit.SECONDS);
-        if (!finished) {
-            process.destroyForcibly();
-        }
-        assertThat(finished).as("%s finished within a minute", command).isTrue();
-        assertThat(process.exitValue()).as("%s: %s", command, Files.readString(output)).isZero();
+        OpenSsl.ok(directory, command);
     }
 }

@@ -116,6 +116,19 @@ public final class AsymmetricSteps {
         return answer.response().path("Error").path("Message").asText();
     }
 
+    /** SignByAsymmetricKey's body: ECC_P256_R1 over a RAW message, with the version named (or null: the newest). */
+    public static Map<String, Object> eccSign(String keyId, String versionId, byte[] message) {
+        return body("KeyId", keyId, "KeyVersionId", versionId, "Algorithm", "ECC_P256_R1", "MessageType", "RAW",
+                "Message", b64(message));
+    }
+
+    /** VerifyByAsymmetricKey's body for {@link #eccSign}'s signature. */
+    public static Map<String, Object> eccVerify(String keyId, String versionId, byte[] message, String signature) {
+        Map<String, Object> body = new LinkedHashMap<>(eccSign(keyId, versionId, message));
+        body.put("SignatureValue", signature);
+        return body;
+    }
+
     public static String b64(byte[] bytes) {
         return Base64.getEncoder().encodeToString(bytes);
     }
