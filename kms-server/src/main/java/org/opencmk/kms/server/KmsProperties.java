@@ -26,6 +26,7 @@ public record KmsProperties(
         @DefaultValue Cache cache,
         @DefaultValue Tls tls,
         @DefaultValue Auth auth,
+        @DefaultValue Audit audit,
         @DefaultValue("P1D") Duration dayLength,
         @DefaultValue("50") int asymmetricVersionLimit) {
 
@@ -60,6 +61,13 @@ public record KmsProperties(
      * the official SDKs sign only {@code content-type;host}.
      */
     public record Auth(@DefaultValue("false") boolean requireSignedAction) {
+    }
+
+    /**
+     * The audit trail. {@code durable} ({@code KMS_AUDIT_DURABLE}): every call's record is
+     * committed before the call is answered; turning it off is for the benchmark's comparison only.
+     */
+    public record Audit(@DefaultValue("true") boolean durable) {
     }
 
     /** Unwrapped key material kept in memory for the cryptographic path. */

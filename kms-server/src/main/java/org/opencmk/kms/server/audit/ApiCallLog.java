@@ -1,114 +1,222 @@
 package org.opencmk.kms.server.audit;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import javax.sql.DataSource;
+import org.opencmk.kms.events.AuditRecord;
+import org.opencmk.kms.server.KmsProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The one place every API call passes once it is answered (ROADMAP "Seams to leave now"): who
- * called, which action, the key and version the call resolved, and how it ended. Never receives
- * plaintext, key material, tokens or secrets: only identifiers and the outcome code.
+ * called, which action, the key and version the call resolved, its non-secret parameters, and how
+ * it ended, as an {@link AuditRecord}. Never receives plaintext, key material, tokens or secrets.
  *
- * <p>Each call is one JSON object on one line of the {@code kms.audit} logger, so no value a
- * caller chose (an action name, an alias) can forge or split a line: JSON escapes every control
- * character. Caller-chosen values are also cut to {@value #MAX_CALLER_TEXT} characters.
+ * <p><b>Durable</b> (issue 15): {@link #record} completes once the record is committed to {@code
+ * kms_audit_record} (migration V6), and the caller is answered only then. Records are committed
+ * by one writer thread in groups: it takes every record waiting, inserts them as one batch in one
+ * transaction (one fsync), completes them all, and takes the next group, which gathered while it
+ * committed. Under load a commit carries many calls, so durability costs a fsync per group, not
+ * per call; an idle server commits a lone call at once. A record that cannot be committed (the
+ * database is down, after retries for {@value #COMMIT_ATTEMPTS} attempts) fails its call: no
+ * answer leaves without its record. {@code KMS_AUDIT_DURABLE=false} turns this off, for the
+ * benchmark's comparison only.
  *
- * <p>Lines are written by one writer thread, never by the event loop that answered the call
- * (writing a log file is blocking I/O). {@link #record} completes once the record is accepted;
- * durable audit will complete it once the record is committed.
+ * <p><b>The log line</b>: each record is also one JSON object on one line of the {@code kms.audit}
+ * logger, written by a thread of its own (writing a log file is blocking I/O), so no value a
+ * caller chose can forge or split a line: JSON escapes every control character. Caller-chosen
+ * values are cut to {@value #MAX_CALLER_TEXT} characters.
  */
 @Component
 public class ApiCallLog implements DisposableBean {
 
     /** The outcome of a call that succeeded; otherwise the outcome is the error code. */
-    public static final String SUCCESS = "Success";
-    static final int MAX_CALLER_TEXT = 128;
+    public static final String SUCCESS = AuditRecord.SUCCESS;
+    public static final int MAX_CALLER_TEXT = 128;
+    /** The most records one commit carries; more wait for the next. */
+    static final int MAX_GROUP = 1_000;
+    static final int COMMIT_ATTEMPTS = 5;
+    private static final long COMMIT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /**
-     * How often the writer drains the pending records. Producers never wake it: a wake-up per
+     * How often the line writer drains the pending lines. Producers never wake it: a wake-up per
      * call (a futex system call, and a context switch on a busy machine) cost the hot path more
-     * than the record itself.
+     * than the line itself.
      */
     private static final long DRAIN_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private static final Logger log = LoggerFactory.getLogger("kms.audit");
+    private static final Logger problems = LoggerFactory.getLogger(ApiCallLog.class);
     private static final ObjectMapper JSON = JsonMapper.builder()
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .build();
+    private static final String INSERT =
+            "INSERT INTO kms_audit_record (record_id, recorded_at, record) VALUES (?, ?, ?::jsonb)";
 
-    /**
-     * One finished API call. Every field but {@code requestId}, {@code outcome} and {@code micros}
-     * may be null.
-     *
-     * @param action the action as the caller named it (it may not exist)
-     * @param requestedKey what a failed call named (a key id or alias, as sent), when no key was
-     *     resolved
-     * @param subject what a successful call resolved and acted on
-     */
-    public record ApiCall(String requestId, String action, Long accountId, String secretId, String requestedKey,
-                          @JsonUnwrapped AuditSubject subject, String outcome, long micros) {
-        public ApiCall {
-            action = callerText(action);
-            secretId = callerText(secretId);
-            requestedKey = callerText(requestedKey);
-        }
+    /** A record waiting for its commit, and who waits for it. */
+    private record Pending(AuditRecord record, String json, CompletableFuture<Void> committed) {
     }
 
-    private final Queue<ApiCall> pending = new ConcurrentLinkedQueue<>();
-    private final Thread writer;
+    private final DataSource dataSource;
+    private final boolean durable;
+    private final BlockingQueue<Pending> toCommit = new LinkedBlockingQueue<>();
+    private final Queue<String> lines = new ConcurrentLinkedQueue<>();
+    private final Thread committer;
+    private final Thread lineWriter;
+    private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong committedRecords = new AtomicLong();
     private volatile boolean running = true;
 
-    public ApiCallLog() {
-        writer = new Thread(this::writeLoop, "kms-audit-writer");
-        writer.setDaemon(true);
-        writer.start();
+    public ApiCallLog(DataSource dataSource, KmsProperties properties) {
+        this.dataSource = dataSource;
+        this.durable = properties.audit().durable();
+        committer = new Thread(this::commitLoop, "kms-audit-committer");
+        committer.setDaemon(true);
+        lineWriter = new Thread(this::writeLoop, "kms-audit-writer");
+        lineWriter.setDaemon(true);
+        if (durable) {
+            committer.start();
+        }
+        lineWriter.start();
     }
 
-    /** Accepts one call's record; never blocks the calling thread. */
-    public Mono<Void> record(ApiCall call) {
-        if (log.isInfoEnabled()) {
-            pending.add(call);
+    /** Cuts a value the caller chose to {@value #MAX_CALLER_TEXT} characters. */
+    public static String callerText(String text) {
+        return text == null || text.length() <= MAX_CALLER_TEXT ? text : text.substring(0, MAX_CALLER_TEXT) + "…";
+    }
+
+    /**
+     * Records one call; completes once the record is committed (at once when not durable). Never
+     * blocks the calling thread: the completion comes on a parallel worker.
+     */
+    public Mono<Void> record(AuditRecord record) {
+        String json;
+        try {
+            json = JSON.writeValueAsString(record);
+        } catch (JsonProcessingException e) {
+            return Mono.error(new IllegalStateException("an audit record cannot be written as JSON", e));
         }
-        return Mono.empty();
+        if (log.isInfoEnabled()) {
+            lines.add(json);
+        }
+        if (!durable) {
+            return Mono.empty();
+        }
+        CompletableFuture<Void> committed = new CompletableFuture<>();
+        toCommit.add(new Pending(record, json, committed));
+        // The answer goes on on a parallel worker, not on the committer, which goes on committing.
+        return Mono.fromFuture(committed, true).publishOn(Schedulers.parallel());
+    }
+
+    /** Commits so far (each one a group of records); for tests and metrics. */
+    public long commits() {
+        return commits.get();
+    }
+
+    /** Records committed so far; for tests and metrics. */
+    public long committedRecords() {
+        return committedRecords.get();
+    }
+
+    private void commitLoop() {
+        List<Pending> group = new ArrayList<>(MAX_GROUP);
+        while (running || !toCommit.isEmpty()) {
+            try {
+                Pending first = toCommit.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                group.add(first);
+                toCommit.drainTo(group, MAX_GROUP - 1);
+                commit(group);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            } finally {
+                group.clear();
+            }
+        }
+    }
+
+    private void commit(List<Pending> group) {
+        SQLException last = null;
+        for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
+            try {
+                insert(group);
+                commits.incrementAndGet();
+                committedRecords.addAndGet(group.size());
+                group.forEach(pending -> pending.committed().complete(null));
+                return;
+            } catch (SQLException e) {
+                last = e;
+                LockSupport.parkNanos(this, COMMIT_RETRY_NANOS * attempt);
+            }
+        }
+        problems.error("Cannot commit {} audit records; their calls are answered InternalError", group.size(), last);
+        IllegalStateException failure = new IllegalStateException("the call could not be audited");
+        group.forEach(pending -> pending.committed().completeExceptionally(failure));
+    }
+
+    private void insert(List<Pending> group) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+                for (Pending pending : group) {
+                    insert.setObject(1, java.util.UUID.fromString(pending.record().recordId()));
+                    insert.setTimestamp(2, Timestamp.from(Instant.parse(pending.record().time())));
+                    insert.setString(3, pending.json());
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        }
     }
 
     private void writeLoop() {
-        while (running || !pending.isEmpty()) {
-            ApiCall call;
-            while ((call = pending.poll()) != null) {
-                write(call);
+        while (running || !lines.isEmpty()) {
+            String line;
+            while ((line = lines.poll()) != null) {
+                log.info(line);
             }
             LockSupport.parkNanos(this, DRAIN_INTERVAL_NANOS);
         }
     }
 
-    private static void write(ApiCall call) {
-        try {
-            log.info(JSON.writeValueAsString(call));
-        } catch (JsonProcessingException | RuntimeException e) {
-            log.warn("Cannot write the audit record of request {}", call.requestId(), e);
-        }
-    }
-
-    /** Writes what is still pending, then stops the writer. */
+    /** Commits and writes what is still pending, then stops both threads. */
     @Override
     public void destroy() throws InterruptedException {
         running = false;
-        LockSupport.unpark(writer);
-        writer.join(TimeUnit.SECONDS.toMillis(5));
-    }
-
-    private static String callerText(String text) {
-        return text == null || text.length() <= MAX_CALLER_TEXT ? text : text.substring(0, MAX_CALLER_TEXT) + "…";
+        LockSupport.unpark(lineWriter);
+        if (durable) {
+            committer.join(TimeUnit.SECONDS.toMillis(10));
+        }
+        lineWriter.join(TimeUnit.SECONDS.toMillis(5));
     }
 }

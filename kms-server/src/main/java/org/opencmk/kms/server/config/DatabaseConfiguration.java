@@ -250,7 +250,8 @@ public class DatabaseConfiguration {
             HikariConfig config = new HikariConfig();
             config.setJdbcUrl(url);
             config.setPoolName("kms");
-            config.setMaximumPoolSize(POOL_SIZE);
+            // One more for the audit committer, so that audit commits never wait behind blocking work.
+            config.setMaximumPoolSize(POOL_SIZE + 1);
             return config;
         }
 

@@ -18,8 +18,10 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.ObjectReader;
 import java.util.HashMap;
 import java.util.Map;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
+import org.opencmk.kms.events.AuditRecord;
 import org.opencmk.kms.events.KmsException;
 import org.opencmk.kms.server.account.Caller;
 import org.opencmk.kms.server.audit.ApiCallLog;
@@ -102,7 +104,9 @@ public class TencentApiHandler {
         long started = System.nanoTime();
         String requestId = UUID.randomUUID().toString();
         String actionName = request.headers().firstHeader("X-TC-Action");
-        Call call = new Call(requestId, actionName, started);
+        Call call = new Call(requestId, actionName, started, request.headers().firstHeader("Authorization"),
+                request.remoteAddress().map(address -> address.getAddress() == null ? address.getHostString()
+                        : address.getAddress().getHostAddress()).orElse(null));
         if (request.method() != HttpMethod.POST) {
             return answer(call, refusal(call, new ProtocolException(ErrorCode.UNSUPPORTED_OPERATION,
                     "only POST requests with a JSON body are served")));
@@ -131,6 +135,7 @@ public class TencentApiHandler {
         }
         Object parameters = bind(action, body);
         call.requestedKey = action.requestedKey(parameters);
+        call.parameters = AuditedParameters.of(json, parameters);
         return switch (action.execution()) {
             case EVENT_LOOP -> action.handle(caller, parameters);
             case COMPUTE -> Mono.defer(() -> action.handle(caller, parameters)).subscribeOn(compute);
@@ -213,7 +218,11 @@ public class TencentApiHandler {
         return new Refusal(new ErrorDetail(code, message), call.requestId);
     }
 
-    /** Records the call, then writes the envelope in one pass (the hot path serialises once). */
+    /**
+     * Records the call, and once the record is committed writes the envelope (serialised once). A
+     * call whose record cannot be committed is answered {@code InternalError} instead: no answer
+     * leaves without its record.
+     */
     private Mono<ServerResponse> answer(Call call, Object response) {
         String outcome;
         AuditSubject subject;
@@ -226,10 +235,14 @@ public class TencentApiHandler {
             subject = result instanceof AuditSubject.Carrier carrier ? carrier.auditSubject() : AuditSubject.NONE;
         }
         Caller caller = call.caller;
-        ApiCallLog.ApiCall record = new ApiCallLog.ApiCall(call.requestId, call.action,
-                caller == null ? null : caller.account().value(), caller == null ? null : caller.secretId(),
-                subject.keyId() == null ? call.requestedKey : null, subject, outcome,
-                (System.nanoTime() - call.started) / 1000);
+        AuditRecord record = new AuditRecord(AuditRecord.SCHEMA_VERSION, UUID.randomUUID().toString(),
+                Instant.now().toString(), call.requestId, ApiCallLog.callerText(call.action),
+                caller == null ? null : caller.account().value(),
+                ApiCallLog.callerText(call.secretId()),
+                call.sourceAddress, subject.keyId(), subject.keyVersionId(), subject.sourceKeyId(),
+                subject.sourceKeyVersionId(), subject.targetAccount(), subject.targetSecretId(),
+                subject.keyId() == null ? ApiCallLog.callerText(call.requestedKey) : null, outcome,
+                (System.nanoTime() - call.started) / 1000, call.parameters);
         byte[] body;
         try {
             body = json.writeValueAsBytes(new Envelope(response));
@@ -237,7 +250,17 @@ public class TencentApiHandler {
             throw new IllegalStateException(e);
         }
         return callLog.record(record)
-                .then(ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body));
+                .then(ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body))
+                .onErrorResume(notAudited -> {
+                    byte[] refused;
+                    try {
+                        refused = json.writeValueAsBytes(new Envelope(new Refusal(new ErrorDetail(
+                                ErrorCode.INTERNAL_ERROR.code(), "the call could not be audited"), call.requestId)));
+                    } catch (JsonProcessingException e) {
+                        return Mono.error(e);
+                    }
+                    return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(refused);
+                });
     }
 
     private static Throwable unwrap(Throwable error) {
@@ -274,13 +297,30 @@ public class TencentApiHandler {
         final String requestId;
         final String action;
         final long started;
+        final String authorization;
+        final String sourceAddress;
         volatile Caller caller;
         volatile String requestedKey;
+        volatile Map<String, Object> parameters;
 
-        Call(String requestId, String action, long started) {
+        Call(String requestId, String action, long started, String authorization, String sourceAddress) {
             this.requestId = requestId;
             this.action = action;
             this.started = started;
+            this.authorization = authorization;
+            this.sourceAddress = sourceAddress;
+        }
+
+        /** The SecretId the call was signed with, authenticated or not (null if none can be read). */
+        String secretId() {
+            if (caller != null) {
+                return caller.secretId();
+            }
+            try {
+                return authorization == null ? null : Tc3Signature.parse(authorization).secretId();
+            } catch (RuntimeException unreadable) {
+                return null;
+            }
         }
     }
 }
