@@ -6,6 +6,7 @@
 #   bench/run.sh --skip-jmh without the crypto-engine JMH part
 #   bench/run.sh --versions-only   just the rows of a key of 100 versions
 #   bench/run.sh --asymmetric-only   just the Sign and Verify rows (RSA-2048, ECC, SM2)
+#   bench/run.sh --audit-only   just Encrypt 4 KB with durable audit against the same without it
 #   bench/run.sh --side-loads-only   only Encrypt 4 KB alone and beside its side loads (one start, no JMH)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -76,8 +76,24 @@ public final class BenchRunner {
         boolean versionsOnly = List.of(args).contains("--versions-only");
         // to check the Sign and Verify rows alone
         boolean asymmetricOnly = List.of(args).contains("--asymmetric-only");
-        new BenchRunner().run(Path.of("kms-server/target/kms-server.jar"), quick,
-                skipJmh || sideLoadsOnly || versionsOnly || asymmetricOnly, sideLoadsOnly, versionsOnly, asymmetricOnly);
+        // to check the durable audit's cost alone
+        boolean auditOnly = List.of(args).contains("--audit-only");
+        BenchRunner runner = new BenchRunner();
+        Path jar = Path.of("kms-server/target/kms-server.jar");
+        if (auditOnly) {
+            runner.auditOnly(jar, quick);
+            return;
+        }
+        runner.run(jar, quick, skipJmh || sideLoadsOnly || versionsOnly || asymmetricOnly, sideLoadsOnly, versionsOnly,
+                asymmetricOnly);
+    }
+
+    private void auditOnly(Path jar, boolean quick) throws Exception {
+        figures.put("date", LocalDate.now().toString());
+        figures.put("cores", Runtime.getRuntime().availableProcessors());
+        durableAuditCost(jar, Duration.ofSeconds(quick ? 3 : 8));
+        table.forEach(System.out::println);
+        System.out.println(new ObjectMapper().writeValueAsString(figures));
     }
 
     private void run(Path jar, boolean quick, boolean skipJmh, boolean sideLoadsOnly, boolean versionsOnly,
@@ -115,6 +131,9 @@ public final class BenchRunner {
             if (!sideLoadsOnly && !versionsOnly && !asymmetricOnly) {
                 eventStore(server, client, new Wrk(dataDir), duration, quick);
             }
+        }
+        if (!sideLoadsOnly && !versionsOnly && !asymmetricOnly) {
+            durableAuditCost(jar, duration);
         }
         // kept when a step failed: the server logs in it say why
         try (var files = Files.walk(dataDir)) {
@@ -187,6 +206,62 @@ public final class BenchRunner {
         figures.put("encrypt_4k_ratio", round(ratio));
         figures.put("encrypt_4k_p99_c16_ms", figures.get("encrypt_4k_c16_p99_ms"));
         table.add(String.format(Locale.ROOT, "%-34s %8.2f", "Encrypt-4KB / ceiling at c64", ratio));
+    }
+
+    /**
+     * What committing every call's audit record before answering it costs (issue 15): Encrypt 4 KB
+     * at concurrency 64, and the ceiling, on a server with durable audit and on one with {@code
+     * KMS_AUDIT_DURABLE=false} (the benchmark's switch), twice each, alternating, on one data
+     * directory, so that the machine's drift falls on both alike. Targets: durable ≥ 0.85 × off,
+     * and ≥ 0.6 × the ceiling.
+     */
+    private void durableAuditCost(Path jar, Duration duration) throws Exception {
+        Path dataDir = Files.createTempDirectory("kms-bench-audit-");
+        int port = freePort();
+        Tc3Client client = new Tc3Client("127.0.0.1:" + port, ServerProcess.SECRET_ID, ServerProcess.SECRET_KEY);
+        Wrk wrk = new Wrk(dataDir);
+        String large = Base64.getEncoder().encodeToString(new byte[4096]);
+        Map<Boolean, double[]> sums = new LinkedHashMap<>();
+        String keyId = null;
+        for (int round = 0; round < 2; round++) {
+            for (boolean durable : new boolean[] {false, true}) {
+                Map<String, String> settings = Map.of(
+                        "KMS_THROTTLE_REQUESTS_PER_SECOND", "100000000",
+                        "KMS_THROTTLE_BURST", "100000000",
+                        "KMS_AUDIT_DURABLE", Boolean.toString(durable));
+                try (ServerProcess server = new ServerProcess(jar, dataDir, port, settings)) {
+                    server.start(client);
+                    if (keyId == null) {
+                        keyId = client.call("CreateKey", "{\"Alias\":\"audit-bench\"}").path("KeyId").asText();
+                    }
+                    wrk.run(client, "Encrypt", encrypt(keyId, large), 64, Duration.ofSeconds(2));
+                    Wrk.Result encrypt = wrk.run(client, "Encrypt", encrypt(keyId, large), 64, duration);
+                    Wrk.Result ceiling = wrk.run(client, "ListAlgorithms", "{}", 64, duration);
+                    String name = "audit_" + (durable ? "durable" : "off") + "_round" + (round + 1);
+                    putWrk("encrypt_4k_c64_" + name, encrypt);
+                    putWrk("ceiling_c64_" + name, ceiling);
+                    double[] sum = sums.computeIfAbsent(durable, d -> new double[3]);
+                    sum[0] += encrypt.opsPerSecond();
+                    sum[1] += ceiling.opsPerSecond();
+                    sum[2] = Math.max(sum[2], encrypt.p99Millis());
+                }
+            }
+        }
+        double off = sums.get(false)[0] / 2;
+        double durable = sums.get(true)[0] / 2;
+        double durableCeiling = sums.get(true)[1] / 2;
+        figures.put("encrypt_4k_c64_audit_off_ops", round(off));
+        figures.put("encrypt_4k_c64_audit_durable_ops", round(durable));
+        figures.put("encrypt_4k_c64_audit_durable_p99_ms", round(sums.get(true)[2]));
+        figures.put("encrypt_4k_c64_audit_durable_vs_off", round(durable / off));
+        figures.put("encrypt_4k_c64_audit_durable_vs_ceiling", round(durable / durableCeiling));
+        table.add(String.format(Locale.ROOT, "%-34s %12s", "Encrypt 4 KB, c64, durable audit", ""));
+        table.add(String.format(Locale.ROOT, "  %-32s %12.0f", "audit off (bench switch)", off));
+        table.add(String.format(Locale.ROOT, "  %-32s %12.0f %10.2f × off (≥ 0.85)  %5.2f × ceiling (≥ 0.6)",
+                "durable", durable, durable / off, durable / durableCeiling));
+        try (var files = Files.walk(dataDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
     }
 
     /**
