@@ -59,7 +59,7 @@ final class AuditPublisher implements SmartLifecycle {
         this.transaction = transaction;
     }
 
-    private record Row(long seq, Instant recordedAt, String record) {
+    record Row(long seq, Instant recordedAt, String record) {
     }
 
     @Override
