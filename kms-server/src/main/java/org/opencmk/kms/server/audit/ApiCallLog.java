@@ -1,7 +1,11 @@
 package org.opencmk.kms.server.audit;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.sql.Connection;
@@ -47,7 +51,8 @@ import reactor.core.scheduler.Schedulers;
  * <p><b>The log line</b>: each record is also one JSON object on one line of the {@code kms.audit}
  * logger, written by a thread of its own (writing a log file is blocking I/O), so no value a
  * caller chose can forge or split a line: JSON escapes every control character. Caller-chosen
- * values are cut to {@value #MAX_CALLER_TEXT} characters.
+ * values are cut to {@value #MAX_CALLER_TEXT} characters, and a NUL character in them is written as
+ * U+FFFD (jsonb cannot hold it).
  */
 @Component
 public class ApiCallLog implements DisposableBean {
@@ -68,11 +73,37 @@ public class ApiCallLog implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger("kms.audit");
     private static final Logger problems = LoggerFactory.getLogger(ApiCallLog.class);
-    private static final ObjectMapper JSON = JsonMapper.builder()
+    private static final ObjectMapper JSON = JsonMapper.builder(new JsonFactoryBuilder()
+                    .characterEscapes(new NoNul())
+                    .build())
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .build();
     private static final String INSERT =
             "INSERT INTO kms_audit_record (record_id, recorded_at, record) VALUES (?, ?, ?::jsonb)";
+
+    /**
+     * JSON's escapes, except that a NUL character is written as U+FFFD: PostgreSQL's jsonb refuses
+     * {@code \u0000}, and one caller's NUL in a KeyId or an alias would fail the commit of its
+     * record and of every record committed with it (other accounts' calls answered InternalError).
+     */
+    private static final class NoNul extends CharacterEscapes {
+        private static final int[] ESCAPES = CharacterEscapes.standardAsciiEscapesForJSON();
+        private static final SerializableString REPLACEMENT = new SerializedString("\\uFFFD");
+
+        static {
+            ESCAPES[0] = CharacterEscapes.ESCAPE_CUSTOM;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ESCAPES;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            return ch == 0 ? REPLACEMENT : null;
+        }
+    }
 
     /** A record waiting for its commit, and who waits for it. */
     private record Pending(AuditRecord record, String json, CompletableFuture<Void> committed) {
