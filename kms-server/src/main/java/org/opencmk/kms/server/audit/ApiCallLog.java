@@ -191,7 +191,7 @@ public class ApiCallLog implements DisposableBean {
     }
 
     private void commit(List<Pending> group) {
-        SQLException last = null;
+        Exception last = null;
         for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
             try {
                 insert(group);
@@ -199,7 +199,9 @@ public class ApiCallLog implements DisposableBean {
                 committedRecords.addAndGet(group.size());
                 group.forEach(pending -> pending.committed().complete(null));
                 return;
-            } catch (SQLException e) {
+            } catch (SQLException | RuntimeException e) {
+                // A RuntimeException too (a driver's, a pool's): let through, it would end the
+                // committer thread and leave this group's calls, and every later call, unanswered.
                 last = e;
                 LockSupport.parkNanos(this, COMMIT_RETRY_NANOS * attempt);
             }
