@@ -19,7 +19,7 @@ import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -111,7 +111,12 @@ public class ApiCallLog implements DisposableBean {
 
     private final DataSource dataSource;
     private final boolean durable;
-    private final BlockingQueue<Pending> toCommit = new LinkedBlockingQueue<>();
+    /**
+     * Lock-free for the callers, which add from event loops: a LinkedBlockingQueue's offer takes a
+     * lock, and under load an event loop parked on it. Adding to this one never waits; it at most
+     * wakes the committer.
+     */
+    private final BlockingQueue<Pending> toCommit = new LinkedTransferQueue<>();
     private final Queue<String> lines = new ConcurrentLinkedQueue<>();
     private final Thread committer;
     private final Thread lineWriter;
