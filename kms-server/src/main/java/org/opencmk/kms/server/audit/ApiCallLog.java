@@ -211,9 +211,28 @@ public class ApiCallLog implements DisposableBean {
                 LockSupport.parkNanos(this, COMMIT_RETRY_NANOS * attempt);
             }
         }
+        if (group.size() > 1 && refusedData(last)) {
+            // The database refused what one record holds, not the connection: commit each record
+            // alone, so that one caller's record cannot fail the calls of everyone in its group.
+            for (Pending pending : group) {
+                commit(List.of(pending));
+            }
+            return;
+        }
         problems.error("Cannot commit {} audit records; their calls are answered InternalError", group.size(), last);
         IllegalStateException failure = new IllegalStateException("the call could not be audited");
         group.forEach(pending -> pending.committed().completeExceptionally(failure));
+    }
+
+    /** An SQL data exception (class 22) or integrity violation (class 23): about a row, not the database. */
+    private static boolean refusedData(Exception failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void insert(List<Pending> group) throws SQLException {

@@ -55,7 +55,7 @@ class ApiCallLogTest {
     void recordsThatWaitWhileACommitRunsShareTheNextCommit() throws Exception {
         CountDownLatch firstCommitMayEnd = new CountDownLatch(1);
         CountDownLatch firstCommitStarted = new CountDownLatch(1);
-        callLog = new ApiCallLog(database(attempt -> {
+        callLog = new ApiCallLog(database((attempt, batch) -> {
             if (attempt == 1) {
                 firstCommitStarted.countDown();
                 await(firstCommitMayEnd);
@@ -85,7 +85,7 @@ class ApiCallLogTest {
 
     @Test
     void aFailedAttemptIsRetried() throws Exception {
-        callLog = new ApiCallLog(database(attempt -> {
+        callLog = new ApiCallLog(database((attempt, batch) -> {
             if (attempt <= 2) {
                 throw new SQLException("the database is restarting");
             }
@@ -104,7 +104,7 @@ class ApiCallLogTest {
      */
     @Test
     void aRecordThatCannotBeCommittedFailsItsCallAndTheCommitterGoesOn() throws Exception {
-        callLog = new ApiCallLog(database(attempt -> {
+        callLog = new ApiCallLog(database((attempt, batch) -> {
             if (attempt <= ApiCallLog.COMMIT_ATTEMPTS) {
                 throw new IllegalStateException("the driver gave up");
             }
@@ -119,9 +119,38 @@ class ApiCallLogTest {
         assertThat(JSON.readTree(batches.get(0).get(0)).path("requestedKey").asText()).isEqualTo("next");
     }
 
+    /**
+     * The database refusing what one record holds (an SQL data exception) fails that record's call
+     * only: the others of its group are committed one by one.
+     */
+    @Test
+    void aRecordTheDatabaseRefusesFailsOnlyItsOwnCall() throws Exception {
+        CountDownLatch firstCommitMayEnd = new CountDownLatch(1);
+        callLog = new ApiCallLog(database((attempt, batch) -> {
+            if (attempt == 1) {
+                await(firstCommitMayEnd);
+            }
+            if (batch.stream().anyMatch(json -> json.contains("refused"))) {
+                throw new SQLException("invalid input syntax", "22P02");
+            }
+        }), durable());
+        Mono<Void> first = callLog.record(record("first")).cache();
+        first.subscribe();
+        Mono<Void> refused = callLog.record(record("refused")).cache();
+        Mono<Void> accepted = callLog.record(record("accepted")).cache();
+        refused.subscribe(ok -> { }, failed -> { });
+        accepted.subscribe();
+        firstCommitMayEnd.countDown();
+
+        first.block(PATIENCE);
+        accepted.block(PATIENCE);
+        assertThatThrownBy(() -> refused.block(PATIENCE)).hasMessageContaining("the call could not be audited");
+        assertThat(batches).extracting(List::size).containsExactly(1, 1);
+    }
+
     @Test
     void aNulCharacterACallerSentNeverReachesTheDatabase() throws Exception {
-        callLog = new ApiCallLog(database(attempt -> { }), durable());
+        callLog = new ApiCallLog(database((attempt, batch) -> { }), durable());
 
         callLog.record(record("key\u0000with a NUL, a \\u0000 as text, and a\nnewline")).block(PATIENCE);
 
@@ -134,7 +163,7 @@ class ApiCallLogTest {
     // ---- helpers ----
 
     private interface Attempt {
-        void run(int attempt) throws SQLException;
+        void run(int attempt, List<String> batch) throws SQLException;
     }
 
     /** A database whose n-th commit attempt first runs {@code onAttempt}; the records of each successful batch are kept. */
@@ -158,7 +187,7 @@ class ApiCallLogTest {
                 return null;
             }).when(insert).addBatch();
             when(insert.executeBatch()).thenAnswer(execute -> {
-                onAttempt.run(attempt);
+                onAttempt.run(attempt, batch);
                 return new int[batch.size()];
             });
             org.mockito.Mockito.doAnswer(commit -> {
@@ -180,7 +209,7 @@ class ApiCallLogTest {
 
     private static KmsProperties durable() {
         return new KmsProperties(Path.of("unused"), null, null, null, null, null, null, null,
-                new KmsProperties.Audit(true), null, 50);
+                new KmsProperties.Audit(true), null, null, 50);
     }
 
     private static AuditRecord record(String requestedKey) {
