@@ -1,6 +1,7 @@
 package org.opencmk.kms.query.keyview;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -526,7 +527,15 @@ public class KeyView {
         /** The account's alias registry, as the event store names it: where a catch-up reads. */
         private String aggregateIdentifier;
 
-        void evolve(Object event, long sequence, Instant timestamp) {
+        /**
+         * @param eventTimestamp the event's time; only its milliseconds are kept, since only
+         *     those are stored (Axon writes the time as ISO-8601 text with three decimals): an alias
+         *     applied from this node's feed right after its commit, with the clock's full
+         *     precision, then equals the same alias read back from the store by another node, a
+         *     restart or a rebuild
+         */
+        void evolve(Object event, long sequence, Instant eventTimestamp) {
+            Instant timestamp = eventTimestamp.truncatedTo(ChronoUnit.MILLIS);
             if (event instanceof AliasCreated created) {
                 byName.put(created.alias().value(), new AliasRecord(created.alias(), created.keyId(), timestamp, sequence));
             } else if (event instanceof AliasUpdated updated) {

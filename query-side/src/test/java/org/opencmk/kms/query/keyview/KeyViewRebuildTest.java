@@ -209,6 +209,25 @@ class KeyViewRebuildTest {
         assertThat(live.find(OWNER, KEY_ID).orElseThrow().sequence()).isEqualTo(1);
     }
 
+    @Test
+    void anAliasAppliedAtTheClocksPrecisionEqualsTheSameAliasReadBackFromTheStore() {
+        // found by the first rebuild under test: the local feed hands over the event as it was
+        // made (microseconds), the store gives it back with the milliseconds it keeps
+        Instant made = Instant.parse("2025-03-01T08:00:00.123456789Z");
+        live.apply(new GenericDomainEventMessage<>("AliasRegistry", OWNER.toString(), 0,
+                new AliasCreated(OWNER, PAYROLL, KEY_ID), MetaData.emptyInstance(), "alias-event", made));
+        store.commit(new GenericDomainEventMessage<>("AliasRegistry", OWNER.toString(), 0,
+                new AliasCreated(OWNER, PAYROLL, KEY_ID), MetaData.emptyInstance(), "alias-event",
+                Instant.parse("2025-03-01T08:00:00.123Z")));
+        KeyView rebuilt = live.detached();
+        store.all().forEach(rebuilt::apply);
+
+        ViewComparison comparison = live.takeOver(rebuilt, () -> { }, false);
+
+        assertThat(comparison.differences()).isEmpty();
+        assertThat(live.alias(OWNER, PAYROLL).orElseThrow().createdAt()).isEqualTo("2025-03-01T08:00:00.123Z");
+    }
+
     // ---- helpers ------------------------------------------------------------------------------
 
     private void commitAndApply(DomainEventMessage<?> event) {
