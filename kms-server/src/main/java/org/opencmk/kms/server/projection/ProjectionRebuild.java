@@ -149,6 +149,7 @@ public class ProjectionRebuild implements DisposableBean {
         try {
             KeyView rebuilt = live.detached();
             TrackingToken[] position = {read(rebuilt, null, progress)};
+            progress.firstPass = progress.events;
             for (int pass = 0; pass < CATCH_UP_PASSES; pass++) {
                 long before = progress.events;
                 position[0] = read(rebuilt, position[0], progress);
@@ -213,6 +214,8 @@ public class ProjectionRebuild implements DisposableBean {
         private final String taskId;
         private final long started = System.nanoTime();
         private long events;
+        /** Read by the first pass; the rest were committed while the rebuild ran. */
+        private long firstPass;
 
         Progress(String taskId) {
             this.taskId = taskId;
@@ -228,9 +231,9 @@ public class ProjectionRebuild implements DisposableBean {
         }
 
         void finished(ViewComparison comparison, boolean installed) {
-            log.info("Key view rebuilt (task {}): {} events read in {} ms ({} events/s); {} keys, {} deleted keys, "
-                            + "{} aliases", taskId, events, elapsedNanos() / 1_000_000, perSecond(), comparison.keys(),
-                    comparison.deletedKeys(), comparison.aliases());
+            log.info("Key view rebuilt (task {}): {} events read in {} ms ({} events/s), {} of them committed while "
+                            + "it ran; {} keys, {} deleted keys, {} aliases", taskId, events, elapsedNanos() / 1_000_000,
+                    perSecond(), events - firstPass, comparison.keys(), comparison.deletedKeys(), comparison.aliases());
             if (comparison.equal()) {
                 log.info("Key view rebuilt (task {}): equal to the live view, every key record and alias", taskId);
             } else {
