@@ -161,11 +161,15 @@ public class ProjectionRebuild implements DisposableBean {
                     () -> position[0] = read(rebuilt, position[0], progress), !dryRun));
             progress.finished(comparison, !dryRun);
             finish(taskId, State.SUCCEEDED, progress.events, comparison, !dryRun, null);
-        } catch (RuntimeException e) {
-            log.error("Rebuilding the key view failed (task {}) after {} events; the live view is unchanged",
+        } catch (RuntimeException | Error e) {
+            // an Error too (the copy may not fit in memory): a rebuild left Running would refuse every later one
+            log.error("Rebuilding the key view failed (task {}) after {} events; the live view was not replaced",
                     taskId, progress.events, e);
             finish(taskId, State.FAILED, progress.events, null, false,
                     "the rebuild failed (" + e.getClass().getSimpleName() + "); the server's log has the details");
+            if (e instanceof Error error) {
+                throw error;
+            }
         }
     }
 
