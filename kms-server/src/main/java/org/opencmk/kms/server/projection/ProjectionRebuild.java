@@ -218,7 +218,7 @@ public class ProjectionRebuild implements DisposableBean {
         private final String taskId;
         private final long started = System.nanoTime();
         private long events;
-        /** Read by the first pass; the rest were committed while the rebuild ran. */
+        /** Read by the first pass; the rest by the catch-up passes and the last one (committed meanwhile). */
         private long firstPass;
 
         Progress(String taskId) {
@@ -235,8 +235,8 @@ public class ProjectionRebuild implements DisposableBean {
         }
 
         void finished(ViewComparison comparison, boolean installed) {
-            log.info("Key view rebuilt (task {}): {} events read in {} ms ({} events/s), {} of them committed while "
-                            + "it ran; {} keys, {} deleted keys, {} aliases", taskId, events, elapsedNanos() / 1_000_000,
+            log.info("Key view rebuilt (task {}): {} events read in {} ms ({} events/s), {} of them after the first "
+                            + "pass; {} keys, {} deleted keys, {} aliases", taskId, events, elapsedNanos() / 1_000_000,
                     perSecond(), events - firstPass, comparison.keys(), comparison.deletedKeys(), comparison.aliases());
             if (comparison.equal()) {
                 log.info("Key view rebuilt (task {}): equal to the live view, every key record and alias", taskId);
