@@ -15,6 +15,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param dayLength the length of a "day" in pending windows; only tests shorten it
  * @param asymmetricVersionLimit how many asymmetric key versions one account may hold ({@code
  *     KMS_ASYMMETRIC_VERSION_LIMIT}; CTyun's 50 by default)
+ * @param rebuild the administrative rebuild of the key view (RebuildProjections)
  */
 @ConfigurationProperties("kms")
 public record KmsProperties(
@@ -28,6 +29,7 @@ public record KmsProperties(
         @DefaultValue Auth auth,
         @DefaultValue Audit audit,
         @DefaultValue Kafka kafka,
+        @DefaultValue Rebuild rebuild,
         @DefaultValue("P1D") Duration dayLength,
         @DefaultValue("50") int asymmetricVersionLimit) {
 
@@ -81,6 +83,13 @@ public record KmsProperties(
         public boolean enabled() {
             return bootstrapServers != null && !bootstrapServers.isBlank();
         }
+    }
+
+    /**
+     * RebuildProjections logs its progress every {@code progressEvery} events read ({@code
+     * KMS_REBUILD_PROGRESS_EVERY}), and once more at the end.
+     */
+    public record Rebuild(@DefaultValue("10000") int progressEvery) {
     }
 
     /** Unwrapped key material kept in memory for the cryptographic path. */

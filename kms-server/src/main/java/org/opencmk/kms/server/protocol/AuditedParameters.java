@@ -23,7 +23,7 @@ final class AuditedParameters {
             "KeyState", "SearchKeyAlias", "Origin", "WrappingAlgorithm", "WrappingKeySpec", "ValidTo",
             "Algorithm", "MessageType", "KeyVersionId", "DestinationKeyId", "EncryptionAlgorithm",
             "EncryptionContext", "SourceEncryptionContext", "DestinationEncryptionContext",
-            "SecretId", "AccountId", "Admin", "Name");
+            "SecretId", "AccountId", "Admin", "Name", "DryRun", "IncludeAuditRecords");
 
     private AuditedParameters() {
     }

@@ -22,6 +22,7 @@ public enum ErrorCode {
     UNSUPPORTED_OPERATION("UnsupportedOperation"),
     UNAUTHORIZED_OPERATION("UnauthorizedOperation"),
     RESOURCE_NOT_FOUND("ResourceNotFound"),
+    RESOURCE_IN_USE("ResourceInUse"),
     INTERNAL_ERROR("InternalError"),
     CMK_NOT_FOUND("ResourceUnavailable.CmkNotFound"),
     CMK_DISABLED("ResourceUnavailable.CmkDisabled"),

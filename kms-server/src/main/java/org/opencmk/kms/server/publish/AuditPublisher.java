@@ -37,6 +37,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 final class AuditPublisher implements SmartLifecycle {
 
     static final String STREAM = "audit";
+    /** Held by each publishing round, and by a reset of the position, for its transaction. */
+    private static final String LOCK = "hashtext('kms_publish_position/audit')";
     private static final Logger log = LoggerFactory.getLogger(AuditPublisher.class);
     private static final int BATCH = 500;
     private static final Duration IDLE = Duration.ofMillis(200);
@@ -109,8 +111,7 @@ final class AuditPublisher implements SmartLifecycle {
     /** One round: the next batch, sent and acknowledged, then the position; returns how many were sent. */
     int publishOnce() {
         Integer sent = transaction.execute(status -> {
-            Boolean mine = jdbc.queryForObject("SELECT pg_try_advisory_xact_lock(hashtext('kms_publish_position/audit'))",
-                    Boolean.class);
+            Boolean mine = jdbc.queryForObject("SELECT pg_try_advisory_xact_lock(" + LOCK + ")", Boolean.class);
             if (!Boolean.TRUE.equals(mine)) {
                 return 0;
             }
@@ -134,6 +135,22 @@ final class AuditPublisher implements SmartLifecycle {
             return ready.size();
         });
         return sent == null ? 0 : sent;
+    }
+
+    /**
+     * Makes publishing start over from the first audit record (RepublishEvents with its audit
+     * records): the position is removed under the lock every round holds, so a round in flight on
+     * any node finishes first and none writes an older position back after it.
+     */
+    void replayFromStart() {
+        Long from = transaction.execute(status -> {
+            jdbc.execute("SELECT pg_advisory_xact_lock(" + LOCK + ")");
+            List<Long> position = jdbc.queryForList("SELECT position FROM kms_publish_position WHERE stream = ?",
+                    Long.class, STREAM);
+            jdbc.update("DELETE FROM kms_publish_position WHERE stream = ?", STREAM);
+            return position.isEmpty() ? 0L : position.get(0);
+        });
+        log.info("Audit records are published to {} again from the first (they had been up to seq {})", topic, from);
     }
 
     /**

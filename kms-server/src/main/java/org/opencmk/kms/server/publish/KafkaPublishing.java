@@ -8,6 +8,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.axonframework.config.ConfigurerModule;
 import org.axonframework.eventhandling.PropagatingErrorHandler;
+import org.axonframework.eventhandling.TrackingEventProcessor;
 import org.axonframework.eventhandling.TrackingEventProcessorConfiguration;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.StreamableMessageSource;
@@ -54,6 +55,15 @@ public class KafkaPublishing {
     EventPublisher eventPublisher(Producer<String, byte[]> producer, KmsProperties properties, KeyView view,
                                   EventStore eventStore) {
         return new EventPublisher(producer, properties.kafka().eventsTopic(), view, eventStore);
+    }
+
+    /** RepublishEvents: the events publisher's processor as Axon built it, and the audit stream's reset. */
+    @Bean
+    EventRepublishing eventRepublishing(org.axonframework.config.Configuration axon, AuditPublisher audit,
+                                        KmsProperties properties) {
+        return new EventRepublishing(() -> axon.eventProcessingConfiguration()
+                .eventProcessor(EventPublisher.PROCESSOR, TrackingEventProcessor.class), audit::replayFromStart,
+                properties.kafka().eventsTopic(), properties.kafka().auditTopic());
     }
 
     /**

@@ -1,13 +1,21 @@
 package org.opencmk.kms.query.keyview;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.axonframework.eventhandling.DomainEventMessage;
@@ -39,6 +47,11 @@ import org.opencmk.kms.events.KeyVersionCreated;
  *
  * <p>Another account's keys are invisible: every read takes the caller's account and answers as
  * if a key of someone else did not exist.
+ *
+ * <p>The whole content can be rebuilt while the view goes on answering: a {@link #detached}
+ * view is filled from the event store, then {@link #takeOver} compares it with this one and
+ * installs it in one step. Writes share a lock that only that step takes exclusively, so no event
+ * applied meanwhile is lost; reads take no lock and see the old content or the new, never a mix.
  */
 public class KeyView {
 
@@ -51,9 +64,10 @@ public class KeyView {
     /** Accepted in a KeyId field before an alias name, as AWS and CTyun spell it. */
     private static final String ALIAS_PREFIX = "alias/";
 
-    private final Map<KeyId, KeyRecord> keys = new ConcurrentHashMap<>();
-    private final Map<AccountId, Set<KeyId>> keysByAccount = new ConcurrentHashMap<>();
-    private final Map<AccountId, AccountAliases> aliasesByAccount = new ConcurrentHashMap<>();
+    /** Taken shared by every write, exclusively by {@link #takeOver}. */
+    private final ReentrantReadWriteLock writes = new ReentrantReadWriteLock();
+    /** Replaced whole by {@link #takeOver}; each read takes it once. */
+    private volatile Content content = new Content();
     private final EventHistory history;
     private final Consumer<KeyId> onKeyCreated;
     private final Consumer<KeyId> onMaterialRemoved;
@@ -94,7 +108,11 @@ public class KeyView {
 
     /** The caller's live key with this id. */
     public Optional<KeyRecord> find(AccountId caller, KeyId keyId) {
-        KeyRecord key = keys.get(keyId);
+        return find(content, caller, keyId);
+    }
+
+    private static Optional<KeyRecord> find(Content content, AccountId caller, KeyId keyId) {
+        KeyRecord key = content.keys.get(keyId);
         if (key == null || key.deleted() || !key.account().equals(caller)) {
             return Optional.empty();
         }
@@ -106,7 +124,7 @@ public class KeyView {
      * answering a caller, who must see only its own keys ({@link #find}).
      */
     public Optional<AccountId> ownerOf(KeyId keyId) {
-        KeyRecord key = keys.get(keyId);
+        KeyRecord key = content.keys.get(keyId);
         return key == null || key.deleted() ? Optional.empty() : Optional.of(key.account());
     }
 
@@ -115,20 +133,22 @@ public class KeyView {
         if (keyIdOrAlias == null || keyIdOrAlias.isEmpty()) {
             return Optional.empty();
         }
+        Content current = content;
         if (KeyId.looksLikeKeyId(keyIdOrAlias)) {
-            return find(caller, new KeyId(keyIdOrAlias.toLowerCase(Locale.ROOT)));
+            return find(current, caller, new KeyId(keyIdOrAlias.toLowerCase(Locale.ROOT)));
         }
         String alias = keyIdOrAlias.startsWith(ALIAS_PREFIX) ? keyIdOrAlias.substring(ALIAS_PREFIX.length()) : keyIdOrAlias;
-        AccountAliases aliases = aliasesByAccount.get(caller);
+        AccountAliases aliases = current.aliasesByAccount.get(caller);
         AliasRecord record = aliases == null ? null : aliases.byName.get(alias);
-        return record == null ? Optional.empty() : find(caller, record.keyId());
+        return record == null ? Optional.empty() : find(current, caller, record.keyId());
     }
 
     /** The caller's live keys, oldest first. */
     public List<KeyRecord> keysOf(AccountId caller) {
-        Set<KeyId> ids = keysByAccount.getOrDefault(caller, Set.of());
+        Content current = content;
+        Set<KeyId> ids = current.keysByAccount.getOrDefault(caller, Set.of());
         return ids.stream()
-                .map(id -> find(caller, id))
+                .map(id -> find(current, caller, id))
                 .flatMap(Optional::stream)
                 .sorted(Comparator.comparing(KeyRecord::createdAt).thenComparing(k -> k.keyId().value()))
                 .toList();
@@ -136,7 +156,7 @@ public class KeyView {
 
     /** The caller's aliases, in the order they were created. */
     public List<AliasRecord> aliasesOf(AccountId caller) {
-        AccountAliases aliases = aliasesByAccount.get(caller);
+        AccountAliases aliases = content.aliasesByAccount.get(caller);
         if (aliases == null) {
             return List.of();
         }
@@ -149,7 +169,7 @@ public class KeyView {
     }
 
     public Optional<AliasRecord> alias(AccountId caller, AliasName alias) {
-        AccountAliases aliases = aliasesByAccount.get(caller);
+        AccountAliases aliases = content.aliasesByAccount.get(caller);
         return Optional.ofNullable(aliases == null ? null : aliases.byName.get(alias.value()));
     }
 
@@ -157,16 +177,23 @@ public class KeyView {
 
     /** Applies one event; events already applied are ignored, a gap is filled from history. */
     public void apply(DomainEventMessage<?> message) {
-        Object payload = message.getPayload();
-        if (payload instanceof AliasCreated || payload instanceof AliasUpdated || payload instanceof AliasRenamed
-                || payload instanceof AliasDeleted) {
-            applyAliasEvent(message);
-        } else if (KeyId.looksLikeKeyId(message.getAggregateIdentifier())) {
-            applyKeyEvent(message);
+        Lock shared = writes.readLock();
+        shared.lock();
+        try {
+            Object payload = message.getPayload();
+            if (payload instanceof AliasCreated || payload instanceof AliasUpdated || payload instanceof AliasRenamed
+                    || payload instanceof AliasDeleted) {
+                applyAliasEvent(content, message);
+            } else if (KeyId.looksLikeKeyId(message.getAggregateIdentifier())) {
+                applyKeyEvent(content, message);
+            }
+        } finally {
+            shared.unlock();
         }
     }
 
-    private void applyKeyEvent(DomainEventMessage<?> message) {
+    private void applyKeyEvent(Content target, DomainEventMessage<?> message) {
+        Map<KeyId, KeyRecord> keys = target.keys;
         KeyId keyId = new KeyId(message.getAggregateIdentifier());
         if (!keys.containsKey(keyId)) {
             onKeyCreated.accept(keyId);
@@ -192,7 +219,7 @@ public class KeyView {
             return updated;
         });
         if (result != null) {
-            keysByAccount.computeIfAbsent(result.account(), a -> ConcurrentHashMap.newKeySet()).add(keyId);
+            target.keysByAccount.computeIfAbsent(result.account(), a -> ConcurrentHashMap.newKeySet()).add(keyId);
         }
         if (materialRemovedNow[0]) {
             onMaterialRemoved.accept(keyId);
@@ -271,10 +298,11 @@ public class KeyView {
         return current.withSequence(sequence); // an event this version of the view does not read
     }
 
-    private void applyAliasEvent(DomainEventMessage<?> message) {
+    private void applyAliasEvent(Content target, DomainEventMessage<?> message) {
         AccountId account = accountOf(message.getPayload());
-        AccountAliases aliases = aliasesByAccount.computeIfAbsent(account, a -> new AccountAliases());
+        AccountAliases aliases = target.aliasesByAccount.computeIfAbsent(account, a -> new AccountAliases());
         synchronized (aliases) {
+            aliases.aggregateIdentifier = message.getAggregateIdentifier();
             long sequence = message.getSequenceNumber();
             if (sequence < aliases.nextSequence) {
                 return;
@@ -289,6 +317,194 @@ public class KeyView {
                 aliases.evolve(message.getPayload(), sequence, message.getTimestamp());
             }
         }
+    }
+
+    // ---- rebuild -----------------------------------------------------------------------------
+
+    /**
+     * An empty view over the same history whose changes call none of this view's hooks: what a
+     * rebuild fills from the event store. Replaying the history through the live hooks would
+     * fetch every key's KEK reference again and, for every key deleted long ago, forget a KEK
+     * and evict material once more; the content is what is rebuilt, not the side effects.
+     */
+    public KeyView detached() {
+        return new KeyView(history, keyId -> { }, keyId -> { }, keyId -> { });
+    }
+
+    /** How many key records (deleted ones included) the view holds: cheap, for progress lines. */
+    public long keyRecords() {
+        return content.keys.mappingCount();
+    }
+
+    /**
+     * Compares a rebuilt view with this one and, if asked, installs its content here, with every
+     * write to this view held off meanwhile (reads go on, on the old content, then on the new):
+     * <ol>
+     *   <li>{@code tail} runs first: it applies to {@code rebuilt} what the event store committed
+     *       since the rebuild last read;</li>
+     *   <li>then both are brought to the same position, aggregate by aggregate (a key's or alias
+     *       registry's last applied sequence number): whichever is behind reads the missing
+     *       events from history. This view may lag (another node's events reach it by polling)
+     *       and its feeds may be ahead of the rebuild's last read; once every aggregate stands
+     *       at the same sequence number, the two must be equal unless a projection is wrong;</li>
+     *   <li>then they are compared (see {@link ViewComparison} for what equal means);</li>
+     *   <li>with {@code install}, the rebuilt content becomes this view's. No hook runs for what
+     *       is equal; for a key that differs, the hooks a feed would have run bring the caches in
+     *       line with the installed record (its KEK learnt if it is new here, forgotten if it is
+     *       deleted now, its cached material evicted otherwise).</li>
+     * </ol>
+     * Events committed after the tail was read reach this view through its feeds as usual, and
+     * apply to the installed content; an event it already holds is ignored by its sequence number.
+     * {@code rebuilt} is empty afterwards if installed, and is not to be used again.
+     */
+    public ViewComparison takeOver(KeyView rebuilt, Runnable tail, boolean install) {
+        if (rebuilt == this) {
+            throw new IllegalArgumentException("a view cannot take over its own content");
+        }
+        Lock exclusive = writes.writeLock();
+        exclusive.lock();
+        try {
+            tail.run();
+            align(rebuilt);
+            Content before = content;
+            Content after = rebuilt.content;
+            Differences differences = Differences.between(before, after);
+            if (install) {
+                for (KeyId keyId : differences.keys) {
+                    if (isLive(after.keys.get(keyId)) && !isLive(before.keys.get(keyId))) {
+                        onKeyCreated.accept(keyId); // before the key becomes visible, as a feed does
+                    }
+                }
+                content = after;
+                rebuilt.content = new Content();
+                for (KeyId keyId : differences.keys) {
+                    if (!isLive(after.keys.get(keyId)) && isLive(before.keys.get(keyId))) {
+                        onKeyDeleted.accept(keyId);
+                    } else {
+                        onMaterialRemoved.accept(keyId);
+                    }
+                }
+            }
+            return differences.summary(after);
+        } finally {
+            exclusive.unlock();
+        }
+    }
+
+    private static boolean isLive(KeyRecord key) {
+        return key != null && !key.deleted();
+    }
+
+    /** Brings this view and the other to the same sequence number of every aggregate either knows. */
+    private void align(KeyView other) {
+        Map<String, Long> mine = positions(content);
+        Map<String, Long> theirs = positions(other.content);
+        Set<String> aggregates = new HashSet<>(mine.keySet());
+        aggregates.addAll(theirs.keySet());
+        for (String aggregate : aggregates) {
+            long here = mine.getOrDefault(aggregate, 0L);
+            long there = theirs.getOrDefault(aggregate, 0L);
+            if (here < there) {
+                catchUp(aggregate, here, there);
+            } else if (there < here) {
+                other.catchUp(aggregate, there, here);
+            }
+        }
+    }
+
+    /** The next sequence number each key and alias registry expects. */
+    private static Map<String, Long> positions(Content content) {
+        Map<String, Long> positions = new HashMap<>();
+        content.keys.forEach((keyId, key) -> positions.put(keyId.value(), key.sequence() + 1));
+        for (AccountAliases aliases : content.aliasesByAccount.values()) {
+            synchronized (aliases) {
+                if (aliases.aggregateIdentifier != null) {
+                    positions.put(aliases.aggregateIdentifier, aliases.nextSequence);
+                }
+            }
+        }
+        return positions;
+    }
+
+    /** Applies the aggregate's events from {@code from} up to, not including, {@code until}. */
+    private void catchUp(String aggregateIdentifier, long from, long until) {
+        try (Stream<? extends DomainEventMessage<?>> events = history.read(aggregateIdentifier, from)) {
+            Iterator<? extends DomainEventMessage<?>> iterator = events.iterator();
+            while (iterator.hasNext()) {
+                DomainEventMessage<?> event = iterator.next();
+                if (event.getSequenceNumber() >= until) {
+                    return;
+                }
+                apply(event);
+            }
+        }
+    }
+
+    /** Where two contents differ, as {@link ViewComparison} defines equality. */
+    private static final class Differences {
+        private final Set<KeyId> keys = new LinkedHashSet<>();
+        private final List<String> listed = new ArrayList<>();
+        private long count;
+
+        static Differences between(Content live, Content rebuilt) {
+            Differences differences = new Differences();
+            for (KeyId keyId : union(live.keys.keySet(), rebuilt.keys.keySet())) {
+                String difference = ViewComparison.difference(live.keys.get(keyId), rebuilt.keys.get(keyId));
+                if (difference != null) {
+                    differences.keys.add(keyId);
+                    differences.note("key " + keyId + ": " + difference);
+                }
+            }
+            for (AccountId account : union(live.keysByAccount.keySet(), rebuilt.keysByAccount.keySet())) {
+                Set<KeyId> here = live.keysByAccount.getOrDefault(account, Set.of());
+                Set<KeyId> there = rebuilt.keysByAccount.getOrDefault(account, Set.of());
+                if (!here.equals(there)) {
+                    differences.note("account " + account + ": its key index differs");
+                }
+            }
+            for (AccountId account : union(live.aliasesByAccount.keySet(), rebuilt.aliasesByAccount.keySet())) {
+                Map<String, AliasRecord> here = aliasesIn(live, account);
+                Map<String, AliasRecord> there = aliasesIn(rebuilt, account);
+                for (String name : union(here.keySet(), there.keySet())) {
+                    String difference = ViewComparison.difference(here.get(name), there.get(name));
+                    if (difference != null) {
+                        differences.note("alias " + name + " of account " + account + ": " + difference);
+                    }
+                }
+            }
+            return differences;
+        }
+
+        private static Map<String, AliasRecord> aliasesIn(Content content, AccountId account) {
+            AccountAliases aliases = content.aliasesByAccount.get(account);
+            return aliases == null ? Map.of() : aliases.byName;
+        }
+
+        private static <T> Set<T> union(Set<T> one, Set<T> other) {
+            Set<T> all = new LinkedHashSet<>(one);
+            all.addAll(other);
+            return all;
+        }
+
+        private void note(String difference) {
+            count++;
+            if (listed.size() < ViewComparison.LISTED) {
+                listed.add(difference);
+            }
+        }
+
+        ViewComparison summary(Content rebuilt) {
+            long deleted = rebuilt.keys.values().stream().filter(KeyRecord::deleted).count();
+            long aliases = rebuilt.aliasesByAccount.values().stream().mapToLong(a -> a.byName.size()).sum();
+            return new ViewComparison(rebuilt.keys.size() - deleted, deleted, aliases, count, listed);
+        }
+    }
+
+    /** The view's maps; replaced together by {@link #takeOver}. */
+    private static final class Content {
+        private final ConcurrentHashMap<KeyId, KeyRecord> keys = new ConcurrentHashMap<>();
+        private final Map<AccountId, Set<KeyId>> keysByAccount = new ConcurrentHashMap<>();
+        private final Map<AccountId, AccountAliases> aliasesByAccount = new ConcurrentHashMap<>();
     }
 
     private static AccountId accountOf(Object aliasEvent) {
@@ -308,8 +524,18 @@ public class KeyView {
     private static final class AccountAliases {
         private final Map<String, AliasRecord> byName = new ConcurrentHashMap<>();
         private long nextSequence;
+        /** The account's alias registry, as the event store names it: where a catch-up reads. */
+        private String aggregateIdentifier;
 
-        void evolve(Object event, long sequence, Instant timestamp) {
+        /**
+         * @param eventTimestamp the event's time; only its milliseconds are kept, since only
+         *     those are stored (Axon writes the time as ISO-8601 text with three decimals): an alias
+         *     applied from this node's feed right after its commit, with the clock's full
+         *     precision, then equals the same alias read back from the store by another node, a
+         *     restart or a rebuild
+         */
+        void evolve(Object event, long sequence, Instant eventTimestamp) {
+            Instant timestamp = eventTimestamp.truncatedTo(ChronoUnit.MILLIS);
             if (event instanceof AliasCreated created) {
                 byName.put(created.alias().value(), new AliasRecord(created.alias(), created.keyId(), timestamp, sequence));
             } else if (event instanceof AliasUpdated updated) {

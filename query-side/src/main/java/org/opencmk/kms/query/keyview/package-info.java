@@ -8,5 +8,10 @@
  * tracking feed that also carries other nodes' events. Each aggregate's sequence numbers make the
  * double feed idempotent; a gap (an event from another node arriving before one it follows) is
  * closed by reading that aggregate's history from the event store.
+ *
+ * <p>It can be rebuilt while it answers (the administrative RebuildProjections): a detached copy
+ * is filled from the event store without running the view's hooks, aligned with the live view
+ * aggregate by aggregate, compared ({@link org.opencmk.kms.query.keyview.ViewComparison}) and
+ * installed in one step.
  */
 package org.opencmk.kms.query.keyview;
