@@ -22,8 +22,10 @@ CREATE TABLE audit.entry (
     UNIQUE (topic, kafka_partition, kafka_offset)
 );
 
--- A record id is chained once per topic (NULLs, the unreadable values, are all distinct).
-CREATE UNIQUE INDEX entry_record_id ON audit.entry (topic, record_id);
+-- A record id is chained once per chain (NULLs, the unreadable values, are all distinct). Not once
+-- per topic: which of two partitions saw an id first depends on fetch timing, and a replay must
+-- rebuild the same chains. Kafka redelivers, and the KMS re-sends, a record to its key's partition.
+CREATE UNIQUE INDEX entry_record_id ON audit.entry (topic, kafka_partition, record_id);
 CREATE INDEX entry_time ON audit.entry (record_time);
 CREATE INDEX entry_action_time ON audit.entry (action, record_time);
 CREATE INDEX entry_key_ids ON audit.entry USING gin (key_ids);

@@ -28,8 +28,15 @@ import javax.sql.DataSource;
  * <p>The database, not Kafka, knows where each partition resumes: an entry and the chain's next
  * offset are committed in one transaction, so a record is chained once even when Kafka delivers it
  * again (a crash between the database commit and Kafka's offset commit, a rebalance). A record
- * whose id is already chained in its topic, at another offset (the producer sent it twice), is a
- * duplicate: it is skipped and counted, and the chain's next offset moves past it.
+ * whose id its chain holds already, at another offset (the producer sent it twice), is a duplicate:
+ * it is skipped and counted, and the chain's next offset moves past it.
+ *
+ * <p>Everything a chain gets is decided by its own partition's records in offset order, never by
+ * another partition's, so reading the topics again from the start into an empty database builds
+ * the same chains, whatever batches the records come in. That is why duplicates are recognised
+ * within their chain: a record is re-sent to its key's partition, and Kafka redelivers within a
+ * partition; an id that turns up in two partitions (the topic's partition count changed while a
+ * record was re-sent) is chained in each.
  */
 public final class ChainStore {
 
@@ -97,29 +104,22 @@ public final class ChainStore {
         for (ChainId chain : byChain.keySet()) {
             states.put(chain, lock(connection, chain));
         }
-        Map<ChainId, Map<Incoming, Object>> parsed = new HashMap<>();
-        Map<String, Set<String>> chainedIds = new HashMap<>();
+        // Parsed in chain order; a chain's parsing stops at a record it refuses.
+        Map<ChainId, List<Parsed>> parsed = new LinkedHashMap<>();
         for (var chain : byChain.entrySet()) {
             RecordKind kind = kindOfTopic.apply(chain.getKey().topic());
-            Map<Incoming, Object> outcomes = new LinkedHashMap<>();
+            List<Parsed> outcomes = new ArrayList<>();
             for (Incoming record : chain.getValue()) {
                 try {
-                    ParsedRecord parsedRecord = RecordParser.parse(kind, record.value());
-                    outcomes.put(record, parsedRecord);
-                    if (parsedRecord.id() != null) {
-                        chainedIds.computeIfAbsent(record.topic(), t -> new HashSet<>()).add(parsedRecord.id());
-                    }
+                    outcomes.add(new Parsed(record, RecordParser.parse(kind, record.value()), null));
                 } catch (UnsupportedSchemaException e) {
-                    outcomes.put(record, e);
+                    outcomes.add(new Parsed(record, null, e));
                     break;
                 }
             }
             parsed.put(chain.getKey(), outcomes);
         }
-        for (var topic : chainedIds.entrySet()) {
-            topic.setValue(alreadyChained(connection, topic.getKey(), topic.getValue()));
-        }
-
+        Map<ChainId, Set<String>> chainedIds = alreadyChained(connection, parsed);
         Map<ChainId, Long> nextOffsets = new LinkedHashMap<>();
         List<AppendResult.Duplicate> duplicates = new ArrayList<>();
         List<String> invalid = new ArrayList<>();
@@ -128,17 +128,17 @@ public final class ChainStore {
         try (PreparedStatement insert = connection.prepareStatement(INSERT_ENTRY)) {
             for (var chain : parsed.entrySet()) {
                 State state = states.get(chain.getKey());
-                for (var outcome : chain.getValue().entrySet()) {
-                    Incoming record = outcome.getKey();
+                Set<String> seen = chainedIds.computeIfAbsent(chain.getKey(), c -> new HashSet<>());
+                for (Parsed outcome : chain.getValue()) {
+                    Incoming record = outcome.record();
                     if (record.offset() < state.nextOffset) {
                         continue; // chained (or skipped) before: Kafka delivered it again
                     }
-                    if (outcome.getValue() instanceof UnsupportedSchemaException refused) {
-                        blocked.put(chain.getKey(), new AppendResult.Blocked(record.offset(), refused.getMessage()));
+                    if (outcome.refused() != null) {
+                        blocked.put(chain.getKey(), new AppendResult.Blocked(record.offset(), outcome.refused().getMessage()));
                         break;
                     }
-                    ParsedRecord entry = (ParsedRecord) outcome.getValue();
-                    Set<String> seen = chainedIds.computeIfAbsent(record.topic(), t -> new HashSet<>());
+                    ParsedRecord entry = outcome.parsed();
                     if (entry.id() != null && !seen.add(entry.id())) {
                         duplicates.add(new AppendResult.Duplicate(record.position(), entry.id()));
                         state.duplicates++;
@@ -215,20 +215,33 @@ public final class ChainStore {
         }
     }
 
-    /** Those of {@code ids} already chained in {@code topic}. */
-    private static Set<String> alreadyChained(Connection connection, String topic, Set<String> ids) throws SQLException {
-        Set<String> found = new HashSet<>();
+    /** For each chain, those of its batch's ids that it holds already. */
+    private static Map<ChainId, Set<String>> alreadyChained(Connection connection, Map<ChainId, List<Parsed>> parsed)
+            throws SQLException {
+        Map<ChainId, Set<String>> found = new HashMap<>();
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT record_id FROM audit.entry WHERE topic = ? AND record_id = ANY (?)")) {
-            select.setString(1, topic);
-            select.setArray(2, connection.createArrayOf("text", ids.toArray()));
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    found.add(rows.getString(1));
+                "SELECT record_id FROM audit.entry WHERE topic = ? AND kafka_partition = ? AND record_id = ANY (?)")) {
+            for (var chain : parsed.entrySet()) {
+                String[] ids = chain.getValue().stream().filter(p -> p.parsed() != null && p.parsed().id() != null)
+                        .map(p -> p.parsed().id()).toArray(String[]::new);
+                if (ids.length == 0) {
+                    continue;
+                }
+                select.setString(1, chain.getKey().topic());
+                select.setInt(2, chain.getKey().partition());
+                select.setArray(3, connection.createArrayOf("text", ids));
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        found.computeIfAbsent(chain.getKey(), c -> new HashSet<>()).add(rows.getString(1));
+                    }
                 }
             }
         }
         return found;
+    }
+
+    /** A record of the batch, read: its parsed fields, or why it is refused. */
+    private record Parsed(Incoming record, ParsedRecord parsed, UnsupportedSchemaException refused) {
     }
 
     private static void bind(Connection connection, PreparedStatement insert, Incoming record, long seq, ParsedRecord entry,
