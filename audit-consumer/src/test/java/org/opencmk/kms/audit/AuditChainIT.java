@@ -253,6 +253,33 @@ class AuditChainIT {
         }
     }
 
+    @Test
+    void theDatabaseAwayForAWhileLosesNothing() throws Exception {
+        String prefix = "dbaway";
+        broker.createTopics(3, prefix + ".audit", prefix + ".events");
+        List<String> keys = List.of(TestRecords.newId(), TestRecords.newId(), TestRecords.newId());
+        String database = databases.create();
+        List<Sent> sent = new ArrayList<>();
+        try (KafkaProducer<String, byte[]> producer = TestRecords.producer(broker.bootstrapServers());
+                AuditConsumer consumer = AuditConsumer.start(settings(prefix, "dbaway-group", database))) {
+            sent.addAll(produceLoad(producer, prefix, keys, 50, 0));
+            await().atMost(ARRIVAL).until(() -> consumer.entries() == sent.size());
+
+            // PostgreSQL refuses the consumer's connections and drops the ones it has, while records keep coming.
+            databases.allowConnections(database, false);
+            sent.addAll(produceLoad(producer, prefix, keys, 50, 50));
+            Thread.sleep(2000);
+            databases.allowConnections(database, true);
+
+            await().atMost(ARRIVAL).until(() -> consumer.entries() == sent.size());
+            try (Connection connection = databases.connect(database)) {
+                assertThat(Entries.all(connection)).extracting(Entries.Entry::id).doesNotHaveDuplicates()
+                        .containsExactlyInAnyOrderElementsOf(sent.stream().map(Sent::id).toList());
+            }
+            assertThat(consumer.verify().exit()).isZero();
+        }
+    }
+
     private static long duplicates(AuditConsumer consumer) {
         long duplicates = 0;
         for (JsonNode chain : consumer.get("/chain/head").body().get("chains")) {

@@ -46,6 +46,20 @@ public final class TestDatabases implements AutoCloseable {
         return "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + database;
     }
 
+    /** Lets clients connect to the database {@code url} names, or refuses them and drops those connected. */
+    public void allowConnections(String url, boolean allow) {
+        String name = url.substring(url.lastIndexOf('/') + 1);
+        try (Connection connection = postgres.getPostgresDatabase().getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS " + allow);
+            if (!allow) {
+                statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The consumer's settings for database {@code url}. */
     public static Map<String, String> settings(String url) {
         return Map.of("audit.db.url", url, "audit.db.user", "postgres");
