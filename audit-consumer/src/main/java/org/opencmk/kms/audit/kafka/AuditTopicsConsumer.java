@@ -186,6 +186,9 @@ public final class AuditTopicsConsumer implements SmartLifecycle {
                     partitions.add(partition);
                 }
             }
+            if (batch.isEmpty()) {
+                continue;
+            }
             try {
                 AppendResult result = store.append(batch);
                 backoff = config.retryBackoff();

@@ -44,7 +44,8 @@ public final class AuditConsumer implements AutoCloseable {
 
     public synchronized void start() {
         BlockingCalls.install();
-        List<String> args = new ArrayList<>(List.of("--server.port=0"));
+        // The tests stop the broker and the database on purpose: no warning of each retry by the Kafka clients.
+        List<String> args = new ArrayList<>(List.of("--server.port=0", "--logging.level.org.apache.kafka=ERROR"));
         settings.forEach((key, value) -> args.add("--" + key + "=" + value));
         context = SpringApplication.run(AuditConsumerApplication.class, args.toArray(String[]::new));
         port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
