@@ -8,7 +8,8 @@ import java.util.Map;
  * is committed to the KMS's database before the call is answered, written as one JSON line to the
  * {@code kms.audit} logger, and published as a JSON object to the audit topic. The JSON object has
  * exactly these field names; absent (null) fields are left out. Never plaintext, key material,
- * data keys, import tokens, signatures' messages, ciphertexts or secrets.
+ * data keys, import tokens, signatures' messages, ciphertexts or secrets. A NUL character in a
+ * value the caller chose is written as U+FFFD (PostgreSQL's jsonb cannot hold U+0000).
  *
  * @param schemaVersion {@value #SCHEMA_VERSION}; a consumer refuses a higher one it does not know
  * @param recordId unique per record (a UUID): a record delivered twice is the same record

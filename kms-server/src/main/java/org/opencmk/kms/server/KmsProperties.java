@@ -27,6 +27,7 @@ public record KmsProperties(
         @DefaultValue Tls tls,
         @DefaultValue Auth auth,
         @DefaultValue Audit audit,
+        @DefaultValue Kafka kafka,
         @DefaultValue("P1D") Duration dayLength,
         @DefaultValue("50") int asymmetricVersionLimit) {
 
@@ -68,6 +69,18 @@ public record KmsProperties(
      * committed before the call is answered; turning it off is for the benchmark's comparison only.
      */
     public record Audit(@DefaultValue("true") boolean durable) {
+    }
+
+    /**
+     * Publishing to Kafka (issue 15), on when {@code bootstrapServers} ({@code
+     * KMS_KAFKA_BOOTSTRAP_SERVERS}) is set: audit records to {@code auditTopic} ({@code
+     * KMS_KAFKA_AUDIT_TOPIC}), events to {@code eventsTopic} ({@code KMS_KAFKA_EVENTS_TOPIC}).
+     */
+    public record Kafka(String bootstrapServers, @DefaultValue("kms.audit") String auditTopic,
+                        @DefaultValue("kms.events") String eventsTopic) {
+        public boolean enabled() {
+            return bootstrapServers != null && !bootstrapServers.isBlank();
+        }
     }
 
     /** Unwrapped key material kept in memory for the cryptographic path. */

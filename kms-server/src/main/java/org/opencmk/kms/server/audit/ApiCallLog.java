@@ -1,7 +1,11 @@
 package org.opencmk.kms.server.audit;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.sql.Connection;
@@ -15,7 +19,7 @@ import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -47,7 +51,8 @@ import reactor.core.scheduler.Schedulers;
  * <p><b>The log line</b>: each record is also one JSON object on one line of the {@code kms.audit}
  * logger, written by a thread of its own (writing a log file is blocking I/O), so no value a
  * caller chose can forge or split a line: JSON escapes every control character. Caller-chosen
- * values are cut to {@value #MAX_CALLER_TEXT} characters.
+ * values are cut to {@value #MAX_CALLER_TEXT} characters, and a NUL character in them is written as
+ * U+FFFD (jsonb cannot hold it).
  */
 @Component
 public class ApiCallLog implements DisposableBean {
@@ -68,11 +73,37 @@ public class ApiCallLog implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger("kms.audit");
     private static final Logger problems = LoggerFactory.getLogger(ApiCallLog.class);
-    private static final ObjectMapper JSON = JsonMapper.builder()
+    private static final ObjectMapper JSON = JsonMapper.builder(new JsonFactoryBuilder()
+                    .characterEscapes(new NoNul())
+                    .build())
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .build();
     private static final String INSERT =
             "INSERT INTO kms_audit_record (record_id, recorded_at, record) VALUES (?, ?, ?::jsonb)";
+
+    /**
+     * JSON's escapes, except that a NUL character is written as U+FFFD: PostgreSQL's jsonb refuses
+     * {@code \u0000}, and one caller's NUL in a KeyId or an alias would fail the commit of its
+     * record and of every record committed with it (other accounts' calls answered InternalError).
+     */
+    private static final class NoNul extends CharacterEscapes {
+        private static final int[] ESCAPES = CharacterEscapes.standardAsciiEscapesForJSON();
+        private static final SerializableString REPLACEMENT = new SerializedString("\\uFFFD");
+
+        static {
+            ESCAPES[0] = CharacterEscapes.ESCAPE_CUSTOM;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ESCAPES;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            return ch == 0 ? REPLACEMENT : null;
+        }
+    }
 
     /** A record waiting for its commit, and who waits for it. */
     private record Pending(AuditRecord record, String json, CompletableFuture<Void> committed) {
@@ -80,7 +111,12 @@ public class ApiCallLog implements DisposableBean {
 
     private final DataSource dataSource;
     private final boolean durable;
-    private final BlockingQueue<Pending> toCommit = new LinkedBlockingQueue<>();
+    /**
+     * Lock-free for the callers, which add from event loops: a LinkedBlockingQueue's offer takes a
+     * lock, and under load an event loop parked on it. Adding to this one never waits; it at most
+     * wakes the committer.
+     */
+    private final BlockingQueue<Pending> toCommit = new LinkedTransferQueue<>();
     private final Queue<String> lines = new ConcurrentLinkedQueue<>();
     private final Thread committer;
     private final Thread lineWriter;
@@ -160,7 +196,7 @@ public class ApiCallLog implements DisposableBean {
     }
 
     private void commit(List<Pending> group) {
-        SQLException last = null;
+        Exception last = null;
         for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
             try {
                 insert(group);
@@ -168,14 +204,35 @@ public class ApiCallLog implements DisposableBean {
                 committedRecords.addAndGet(group.size());
                 group.forEach(pending -> pending.committed().complete(null));
                 return;
-            } catch (SQLException e) {
+            } catch (SQLException | RuntimeException e) {
+                // A RuntimeException too (a driver's, a pool's): let through, it would end the
+                // committer thread and leave this group's calls, and every later call, unanswered.
                 last = e;
                 LockSupport.parkNanos(this, COMMIT_RETRY_NANOS * attempt);
             }
         }
+        if (group.size() > 1 && refusedData(last)) {
+            // The database refused what one record holds, not the connection: commit each record
+            // alone, so that one caller's record cannot fail the calls of everyone in its group.
+            for (Pending pending : group) {
+                commit(List.of(pending));
+            }
+            return;
+        }
         problems.error("Cannot commit {} audit records; their calls are answered InternalError", group.size(), last);
         IllegalStateException failure = new IllegalStateException("the call could not be audited");
         group.forEach(pending -> pending.committed().completeExceptionally(failure));
+    }
+
+    /** An SQL data exception (class 22) or integrity violation (class 23): about a row, not the database. */
+    private static boolean refusedData(Exception failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void insert(List<Pending> group) throws SQLException {

@@ -1,0 +1,89 @@
+package org.opencmk.kms.server.publish;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.axonframework.config.ProcessingGroup;
+import org.axonframework.eventhandling.DomainEventMessage;
+import org.axonframework.eventhandling.EventHandler;
+import org.axonframework.eventsourcing.eventstore.EventStore;
+import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
+import org.axonframework.messaging.unitofwork.UnitOfWork;
+import org.opencmk.kms.events.AccountId;
+import org.opencmk.kms.events.KeyCreated;
+import org.opencmk.kms.events.KeyId;
+import org.opencmk.kms.query.keyview.KeyView;
+
+/**
+ * Publishes every event of the event store to the events topic, in the store's order, from a
+ * tracking processor of its own ({@value #PROCESSOR}) whose token (its published position) Axon
+ * keeps in {@code tokenentry}: a restart resumes where publishing stopped, and of several nodes
+ * one publishes (the token's claim). Each event is sent and acknowledged before the processor
+ * moves on; a Kafka outage makes the send fail, the processor's batch fail, and Axon retry it with
+ * a growing back-off: publishing waits, nothing is lost, no API call waits for it. An event sent
+ * again after a failure is the same message (its {@code eventId}); consumers recognise it.
+ */
+@ProcessingGroup(EventPublisher.PROCESSOR)
+final class EventPublisher {
+
+    static final String PROCESSOR = "kms-kafka-events";
+    private static final String SENDS = EventPublisher.class.getName() + ".sends";
+    private static final Duration ACKNOWLEDGED_WITHIN = Duration.ofSeconds(30);
+
+    private final Producer<String, byte[]> producer;
+    private final String topic;
+    private final PublishedEvents events;
+
+    EventPublisher(Producer<String, byte[]> producer, String topic, KeyView view, EventStore eventStore) {
+        this.producer = producer;
+        this.topic = topic;
+        this.events = new PublishedEvents(keyId -> view.ownerOf(keyId).or(() -> ownerInHistory(eventStore, keyId)));
+    }
+
+    /**
+     * Sends the event without waiting; the batch the processor handles commits its token only
+     * once Kafka acknowledged every event of it (the wait is registered on the batch's unit of
+     * work), so a batch costs one round trip, not one per event.
+     */
+    @EventHandler
+    void on(Object payload, DomainEventMessage<?> event) {
+        PublishedEvents.Message message = events.of(event);
+        UnitOfWork<?> batch = CurrentUnitOfWork.get().root();
+        List<Future<RecordMetadata>> sends = batch.getOrComputeResource(SENDS, name -> {
+            List<Future<RecordMetadata>> pending = new ArrayList<>();
+            batch.onPrepareCommit(unit -> awaitAcknowledgements(pending));
+            return pending;
+        });
+        sends.add(producer.send(new ProducerRecord<>(topic, message.kafkaKey(), message.value())));
+    }
+
+    private static void awaitAcknowledgements(List<Future<RecordMetadata>> sends) {
+        long deadline = System.nanoTime() + ACKNOWLEDGED_WITHIN.toNanos();
+        for (Future<RecordMetadata> sent : sends) {
+            try {
+                sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IllegalStateException("Kafka did not acknowledge the events; the batch is retried", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for Kafka", e);
+            }
+        }
+    }
+
+    /** A deleted key's owner, from its first event. */
+    private static Optional<AccountId> ownerInHistory(EventStore eventStore, KeyId keyId) {
+        List<Object> first = new ArrayList<>(1);
+        eventStore.readEvents(keyId.value()).asStream().limit(1).forEach(e -> first.add(e.getPayload()));
+        return first.isEmpty() || !(first.get(0) instanceof KeyCreated created)
+                ? Optional.empty() : Optional.of(created.account());
+    }
+}
