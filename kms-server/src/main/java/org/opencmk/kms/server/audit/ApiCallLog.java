@@ -79,7 +79,7 @@ public class ApiCallLog implements DisposableBean {
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .build();
     private static final String INSERT =
-            "INSERT INTO kms_audit_record (record_id, recorded_at, record) VALUES (?, ?, ?::jsonb)";
+            "INSERT INTO kms_audit_record (record_id, recorded_at, record) VALUES (?, ?, ?::json)";
 
     /**
      * JSON's escapes, except that a NUL character is written as U+FFFD: PostgreSQL's jsonb refuses
