@@ -116,8 +116,30 @@ public final class KafkaBroker implements AutoCloseable {
                 newTopics.add(new NewTopic(topic, partitions, (short) 1));
             }
             admin.createTopics(newTopics).all().get(30, TimeUnit.SECONDS);
+            awaitLeaders(admin, List.of(topics));
         } catch (Exception e) {
             throw new IllegalStateException("cannot create " + List.of(topics), e);
+        }
+    }
+
+    /**
+     * Waits until every partition of the new topics has a leader: a producer that sends before
+     * gets NOT_LEADER_OR_FOLLOWER, and an idempotent one then retries through
+     * OUT_OF_ORDER_SEQUENCE_NUMBER for a long while on a slow machine.
+     */
+    private static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            boolean ready = admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
+                    .allMatch(description -> description.partitions().stream()
+                            .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty()));
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no leader for every partition of " + topics + " within 30 s");
+            }
+            Thread.sleep(100);
         }
     }
 
