@@ -250,17 +250,15 @@ public class TencentApiHandler {
             throw new IllegalStateException(e);
         }
         return callLog.record(record)
-                .then(ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body))
-                .onErrorResume(notAudited -> {
-                    byte[] refused;
-                    try {
-                        refused = json.writeValueAsBytes(new Envelope(new Refusal(new ErrorDetail(
-                                ErrorCode.INTERNAL_ERROR.code(), "the call could not be audited"), call.requestId)));
-                    } catch (JsonProcessingException e) {
-                        return Mono.error(e);
-                    }
-                    return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(refused);
-                });
+                .then(respond(body))
+                .onErrorResume(notAudited -> Mono.fromCallable(() -> json.writeValueAsBytes(new Envelope(new Refusal(
+                                new ErrorDetail(ErrorCode.INTERNAL_ERROR.code(), "the call could not be audited"),
+                                call.requestId))))
+                        .flatMap(TencentApiHandler::respond));
+    }
+
+    private static Mono<ServerResponse> respond(byte[] envelope) {
+        return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(envelope);
     }
 
     private static Throwable unwrap(Throwable error) {
