@@ -211,12 +211,12 @@ public final class KafkaBroker implements AutoCloseable {
         return dir.resolve("broker.log");
     }
 
+    /**
+     * Kafka's own generator: a hand-made base64 id starting with '-' (one run in 64) was read by
+     * StorageTool as an option, and formatting failed.
+     */
     private static String clusterId() {
-        // Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding.
-        UUID uuid = UUID.randomUUID();
-        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(16);
-        bytes.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+        return org.apache.kafka.common.Uuid.randomUuid().toString();
     }
 
     private static int freePort() throws IOException {
