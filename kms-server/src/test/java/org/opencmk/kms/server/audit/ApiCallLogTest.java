@@ -2,7 +2,6 @@ package org.opencmk.kms.server.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
@@ -177,18 +176,19 @@ class ApiCallLogTest {
             Connection connection = mock(Connection.class);
             PreparedStatement insert = mock(PreparedStatement.class);
             when(connection.prepareStatement(anyString())).thenReturn(insert);
-            org.mockito.Mockito.doAnswer(set -> {
-                current.clear();
-                current.add(set.getArgument(1));
-                return null;
-            }).when(insert).setString(anyInt(), anyString());
-            org.mockito.Mockito.doAnswer(add -> {
-                batch.addAll(current);
-                return null;
-            }).when(insert).addBatch();
-            when(insert.executeBatch()).thenAnswer(execute -> {
+            // The group arrives as three arrays; the third holds the records' JSON.
+            when(connection.createArrayOf(anyString(), org.mockito.ArgumentMatchers.any(Object[].class)))
+                    .thenAnswer(create -> {
+                        if ("text".equals(create.getArgument(0))) {
+                            for (Object json : (Object[]) create.getArgument(1)) {
+                                batch.add((String) json);
+                            }
+                        }
+                        return mock(java.sql.Array.class);
+                    });
+            when(insert.executeUpdate()).thenAnswer(execute -> {
                 onAttempt.run(attempt, batch);
-                return new int[batch.size()];
+                return batch.size();
             });
             org.mockito.Mockito.doAnswer(commit -> {
                 batches.add(List.copyOf(batch));
