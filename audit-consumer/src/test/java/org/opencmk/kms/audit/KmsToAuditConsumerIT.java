@@ -34,8 +34,9 @@ import tools.jackson.databind.json.JsonMapper;
  * Issue 15 end to end: the KMS's own runnable jar (a child process) publishing to a real Kafka
  * broker (a child JVM, from Maven artifacts), and the audit consumer chaining both topics into
  * its PostgreSQL. A load of TC3-signed calls (keys created, Encrypt per key, refused calls) is
- * driven through the KMS; midway the broker is stopped, the KMS keeps answering, and the broker
- * is started again. Every answered RequestId is then chained exactly once, every created key's
+ * driven through the KMS; midway the broker is stopped for longer than the KMS's delivery timeout
+ * (so both publishers' sends fail and their batches are sent again), the KMS keeps answering, and
+ * the broker is started again. Every answered RequestId is then chained exactly once, every created key's
  * {@code KeyCreated} and {@code KeyVersionCreated} once, one key's records in the order of its
  * calls and its own events (not the alias events that name it, whose {@code sequence} is the
  * account's alias registry's) in strictly increasing {@code sequence}; {@code verify} passes, and after one
@@ -47,7 +48,10 @@ class KmsToAuditConsumerIT {
     private static final String AUDIT = "kms.audit";
     private static final String EVENTS = "kms.events";
     private static final Duration ARRIVAL = Duration.ofSeconds(90);
-    private static final Duration OUTAGE = Duration.ofSeconds(4);
+    /** How long the KMS's producer waits for an acknowledgement before a batch fails, to be sent again. */
+    private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(3);
+    /** Longer than three delivery timeouts: sends fail during it, and both publishers retry their batches. */
+    private static final Duration OUTAGE = Duration.ofSeconds(10);
 
     /** One answered call: what was asked, about which key, and the answer's RequestId and error code (null: success). */
     private record Call(String action, String keyId, String requestId, String error) {
@@ -77,7 +81,8 @@ class KmsToAuditConsumerIT {
             try (KmsServer kms = KmsServer.start(work.resolve("kms-data"), Map.of(
                     "KMS_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "KMS_KAFKA_AUDIT_TOPIC", AUDIT,
-                    "KMS_KAFKA_EVENTS_TOPIC", EVENTS));
+                    "KMS_KAFKA_EVENTS_TOPIC", EVENTS,
+                    "KMS_KAFKA_DELIVERY_TIMEOUT", DELIVERY_TIMEOUT.toSeconds() + "s"));
                     AuditConsumer consumer = AuditConsumer.start(settings)) {
                 Tc3Client client = kms.client();
 
@@ -116,6 +121,13 @@ class KmsToAuditConsumerIT {
                 created.addAll(createdDuringOutage);
                 assertThat(calls.size()).as("calls answered while the broker was away").isGreaterThan(beforeOutage);
                 assertThat(kms.running()).isTrue();
+                // Both publishers saw their sends fail: what follows proves the retried batches, not
+                // a producer that merely waited out a short outage.
+                await().atMost(ARRIVAL).until(() -> {
+                    String log = Files.readString(kms.log());
+                    return log.contains("Publishing audit records to Kafka failed")
+                            && log.contains("Kafka did not acknowledge the events");
+                });
                 broker.start();
 
                 // After the outage.

@@ -78,8 +78,21 @@ public record KmsProperties(
      * KMS_KAFKA_BOOTSTRAP_SERVERS}) is set: audit records to {@code auditTopic} ({@code
      * KMS_KAFKA_AUDIT_TOPIC}), events to {@code eventsTopic} ({@code KMS_KAFKA_EVENTS_TOPIC}).
      */
+    /**
+     * @param deliveryTimeout how long a send may wait for Kafka's acknowledgement ({@code
+     *     KMS_KAFKA_DELIVERY_TIMEOUT}, default 20 s); a batch not acknowledged by then is read and
+     *     sent again later, so this bounds how long a publisher waits, not what an outage loses
+     */
     public record Kafka(String bootstrapServers, @DefaultValue("kms.audit") String auditTopic,
-                        @DefaultValue("kms.events") String eventsTopic) {
+                        @DefaultValue("kms.events") String eventsTopic,
+                        @DefaultValue("20s") Duration deliveryTimeout) {
+
+        public Kafka {
+            if (deliveryTimeout != null && deliveryTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("KMS_KAFKA_DELIVERY_TIMEOUT must be at least 1s: " + deliveryTimeout);
+            }
+        }
+
         public boolean enabled() {
             return bootstrapServers != null && !bootstrapServers.isBlank();
         }

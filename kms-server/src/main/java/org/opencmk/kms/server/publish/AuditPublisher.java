@@ -43,18 +43,21 @@ final class AuditPublisher implements SmartLifecycle {
     private static final int BATCH = 500;
     private static final Duration IDLE = Duration.ofMillis(200);
     private static final Duration GAP_PATIENCE = Duration.ofSeconds(10);
-    private static final Duration ACKNOWLEDGED_WITHIN = Duration.ofSeconds(30);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Producer<String, byte[]> producer;
+    private final OrderedSender producer;
     private final String topic;
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transaction;
+    private final Duration acknowledgedWithin;
     private volatile boolean running;
     private Thread thread;
 
-    AuditPublisher(Producer<String, byte[]> producer, String topic, JdbcTemplate jdbc, TransactionTemplate transaction) {
+    /** @param acknowledgedWithin how long a batch waits for Kafka's acknowledgements before it fails, to be retried */
+    AuditPublisher(OrderedSender producer, String topic, JdbcTemplate jdbc, TransactionTemplate transaction,
+                   Duration acknowledgedWithin) {
+        this.acknowledgedWithin = acknowledgedWithin;
         this.producer = producer;
         this.topic = topic;
         this.jdbc = jdbc;
@@ -83,6 +86,7 @@ final class AuditPublisher implements SmartLifecycle {
                 Thread.currentThread().interrupt();
             }
         }
+        producer.close();
     }
 
     @Override
@@ -171,21 +175,28 @@ final class AuditPublisher implements SmartLifecycle {
     }
 
     private void send(List<Row> rows) {
-        List<Future<RecordMetadata>> sends = new ArrayList<>(rows.size());
-        for (Row row : rows) {
-            sends.add(producer.send(new ProducerRecord<>(topic, kafkaKey(row.record()),
-                    row.record().getBytes(StandardCharsets.UTF_8))));
-        }
-        long deadline = System.nanoTime() + ACKNOWLEDGED_WITHIN.toNanos();
-        for (Future<RecordMetadata> sent : sends) {
-            try {
-                sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IllegalStateException("Kafka did not acknowledge the audit records", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for Kafka", e);
+        producer.beginBatch();
+        try {
+            List<Future<RecordMetadata>> sends = new ArrayList<>(rows.size());
+            for (Row row : rows) {
+                sends.add(producer.send(new ProducerRecord<>(topic, kafkaKey(row.record()),
+                        row.record().getBytes(StandardCharsets.UTF_8))));
             }
+            long deadline = System.nanoTime() + acknowledgedWithin.toNanos();
+            for (Future<RecordMetadata> sent : sends) {
+                try {
+                    sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    throw new IllegalStateException("Kafka did not acknowledge the audit records", e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for Kafka", e);
+                }
+            }
+        } catch (RuntimeException e) {
+            // Nothing of this batch may reach Kafka after its retry has begun.
+            producer.abandonBatch();
+            throw e;
         }
     }
 

@@ -32,19 +32,22 @@ import org.opencmk.kms.query.keyview.KeyView;
  * again after a failure is the same message (its {@code eventId}); consumers recognise it.
  */
 @ProcessingGroup(EventPublisher.PROCESSOR)
-final class EventPublisher {
+final class EventPublisher implements AutoCloseable {
 
     static final String PROCESSOR = "kms-kafka-events";
     private static final String SENDS = EventPublisher.class.getName() + ".sends";
-    private static final Duration ACKNOWLEDGED_WITHIN = Duration.ofSeconds(30);
 
-    private final Producer<String, byte[]> producer;
+    private final OrderedSender producer;
     private final String topic;
     private final PublishedEvents events;
+    private final Duration acknowledgedWithin;
 
-    EventPublisher(Producer<String, byte[]> producer, String topic, KeyView view, EventStore eventStore) {
+    /** @param acknowledgedWithin how long a batch waits for Kafka's acknowledgements before it fails, to be retried */
+    EventPublisher(OrderedSender producer, String topic, KeyView view, EventStore eventStore,
+                   Duration acknowledgedWithin) {
         this.producer = producer;
         this.topic = topic;
+        this.acknowledgedWithin = acknowledgedWithin;
         this.events = new PublishedEvents(keyId -> view.ownerOf(keyId).or(() -> ownerInHistory(eventStore, keyId)));
     }
 
@@ -59,14 +62,23 @@ final class EventPublisher {
         UnitOfWork<?> batch = CurrentUnitOfWork.get().root();
         List<Future<RecordMetadata>> sends = batch.getOrComputeResource(SENDS, name -> {
             List<Future<RecordMetadata>> pending = new ArrayList<>();
-            batch.onPrepareCommit(unit -> awaitAcknowledgements(pending));
+            producer.beginBatch();
+            batch.onPrepareCommit(unit -> awaitAcknowledgements(pending, acknowledgedWithin));
+            // Nothing of a failed batch may reach Kafka after its retry has begun.
+            batch.onRollback(unit -> producer.abandonBatch());
             return pending;
         });
         sends.add(producer.send(new ProducerRecord<>(topic, message.kafkaKey(), message.value())));
     }
 
-    private static void awaitAcknowledgements(List<Future<RecordMetadata>> sends) {
-        long deadline = System.nanoTime() + ACKNOWLEDGED_WITHIN.toNanos();
+    /** Sends what is still pending, then closes the producer; the processor has stopped by then. */
+    @Override
+    public void close() {
+        producer.close();
+    }
+
+    private static void awaitAcknowledgements(List<Future<RecordMetadata>> sends, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
         for (Future<RecordMetadata> sent : sends) {
             try {
                 sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);

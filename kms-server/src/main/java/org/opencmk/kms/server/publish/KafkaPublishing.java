@@ -1,6 +1,7 @@
 package org.opencmk.kms.server.publish;
 
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -30,31 +31,43 @@ import org.springframework.transaction.support.TransactionTemplate;
 @ConditionalOnExpression("'${kms.kafka.bootstrap-servers:}' != ''")
 public class KafkaPublishing {
 
-    @Bean(destroyMethod = "close")
-    Producer<String, byte[]> kafkaProducer(KmsProperties properties) {
-        return new KafkaProducer<>(Map.of(
+    private static final int LINGER_MS = 5;
+
+    /**
+     * The producers' settings: idempotent, acknowledged by all in-sync replicas; a send that cannot
+     * reach Kafka fails within the delivery timeout, and its publisher sends the batch again.
+     */
+    static Supplier<Producer<String, byte[]>> producers(KmsProperties properties, String clientId) {
+        long delivery = properties.kafka().deliveryTimeout().toMillis();
+        // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms.
+        long request = Math.min(10_000, (delivery - LINGER_MS) / 2);
+        Map<String, Object> settings = Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, properties.kafka().bootstrapServers(),
-                ProducerConfig.CLIENT_ID_CONFIG, "kms-publisher",
+                ProducerConfig.CLIENT_ID_CONFIG, clientId,
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 5,
-                // A send that cannot reach Kafka fails within this; the publishers retry the batch.
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000),
-                new StringSerializer(), new ByteArraySerializer());
+                ProducerConfig.LINGER_MS_CONFIG, LINGER_MS,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) delivery,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) request,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(10_000, delivery));
+        return () -> new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer());
     }
 
     @Bean
-    AuditPublisher auditPublisher(Producer<String, byte[]> producer, KmsProperties properties, JdbcTemplate jdbc,
-                                  TransactionTemplate transaction) {
-        return new AuditPublisher(producer, properties.kafka().auditTopic(), jdbc, transaction);
+    AuditPublisher auditPublisher(KmsProperties properties, JdbcTemplate jdbc, TransactionTemplate transaction) {
+        return new AuditPublisher(new OrderedSender(producers(properties, "kms-audit-publisher")),
+                properties.kafka().auditTopic(), jdbc, transaction, acknowledgementPatience(properties));
     }
 
-    @Bean
-    EventPublisher eventPublisher(Producer<String, byte[]> producer, KmsProperties properties, KeyView view,
-                                  EventStore eventStore) {
-        return new EventPublisher(producer, properties.kafka().eventsTopic(), view, eventStore);
+    @Bean(destroyMethod = "close")
+    EventPublisher eventPublisher(KmsProperties properties, KeyView view, EventStore eventStore) {
+        return new EventPublisher(new OrderedSender(producers(properties, "kms-event-publisher")),
+                properties.kafka().eventsTopic(), view, eventStore, acknowledgementPatience(properties));
+    }
+
+    /** How long a publisher waits for a batch's acknowledgements: the producer gives up first. */
+    private static java.time.Duration acknowledgementPatience(KmsProperties properties) {
+        return properties.kafka().deliveryTimeout().plusSeconds(10);
     }
 
     /** RepublishEvents: the events publisher's processor as Axon built it, and the audit stream's reset. */

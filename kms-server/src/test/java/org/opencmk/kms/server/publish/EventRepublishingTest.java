@@ -77,9 +77,9 @@ class EventRepublishingTest {
                                         // retrying a refused claim sooner than the 5 s default: a faster test
                                         .andTokenClaimInterval(200, TimeUnit.MILLISECONDS))
                         .registerTokenStore(EventPublisher.PROCESSOR, c -> tokens)
-                        .registerEventHandler(c -> new EventPublisher(kafka, "kms.events",
+                        .registerEventHandler(c -> new EventPublisher(new OrderedSender(() -> kafka), "kms.events",
                                 new KeyView((id, from) -> c.eventStore().readEvents(id, from).asStream(), keyId -> { }),
-                                c.eventStore())))
+                                c.eventStore(), java.time.Duration.ofSeconds(30))))
                 .start();
         republishing = new EventRepublishing(() -> axon.eventProcessingConfiguration()
                 .eventProcessor(EventPublisher.PROCESSOR, TrackingEventProcessor.class), auditReplays::incrementAndGet,
