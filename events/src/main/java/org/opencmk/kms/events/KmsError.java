@@ -59,5 +59,9 @@ public enum KmsError {
     /** The algorithm is unknown, or does not fit the key's spec (e.g. SM2DSA with an RSA key). */
     ALGORITHM_NOT_FOR_KEY,
     /** EncryptionPublicKey is no PEM public key, or not one the EncryptionAlgorithm works with. */
-    INVALID_ENCRYPTION_PUBLIC_KEY
+    INVALID_ENCRYPTION_PUBLIC_KEY,
+    /** ProtectionLevel HSM asked of a server with no HSM configured. */
+    HSM_NOT_CONFIGURED,
+    /** The HSM's token does not offer the key spec (SoftHSM2: SM2, SM4). */
+    NOT_SUPPORTED_BY_HSM
 }

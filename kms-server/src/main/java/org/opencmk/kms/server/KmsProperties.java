@@ -16,6 +16,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param asymmetricVersionLimit how many asymmetric key versions one account may hold ({@code
  *     KMS_ASYMMETRIC_VERSION_LIMIT}; CTyun's 50 by default)
  * @param rebuild the administrative rebuild of the key view (RebuildProjections)
+ * @param hsm the PKCS#11 token of the HSM protection level; none by default
  */
 @ConfigurationProperties("kms")
 public record KmsProperties(
@@ -31,7 +32,8 @@ public record KmsProperties(
         @DefaultValue Kafka kafka,
         @DefaultValue Rebuild rebuild,
         @DefaultValue("P1D") Duration dayLength,
-        @DefaultValue("50") int asymmetricVersionLimit) {
+        @DefaultValue("50") int asymmetricVersionLimit,
+        @DefaultValue Hsm hsm) {
 
     /** An external PostgreSQL; with no url the server runs an embedded one in the data directory. */
     public record Db(String url, String user, String password) {
@@ -107,5 +109,32 @@ public record KmsProperties(
 
     /** Unwrapped key material kept in memory for the cryptographic path. */
     public record Cache(@DefaultValue("10000") int maximumKeys, @DefaultValue("PT10M") Duration expireAfterAccess) {
+    }
+
+    /**
+     * The HSM protection level (issue 16): a PKCS#11 library ({@code KMS_HSM_PKCS11_LIBRARY}),
+     * its token by label ({@code KMS_HSM_TOKEN_LABEL}) or by slot index ({@code
+     * KMS_HSM_SLOT_INDEX}), and the user PIN ({@code KMS_HSM_PIN}, or a file holding it, {@code
+     * KMS_HSM_PIN_FILE}). Without a library, HSM keys are refused.
+     */
+    public record Hsm(String pkcs11Library, String tokenLabel, Integer slotIndex, String pin, Path pinFile) {
+
+        public boolean configured() {
+            return pkcs11Library != null && !pkcs11Library.isBlank();
+        }
+
+        /** The HSM's name as CreateKey's and KeyMetadata's HsmClusterId; null without an HSM. */
+        public String clusterId() {
+            if (!configured()) {
+                return null;
+            }
+            return tokenLabel != null && !tokenLabel.isBlank() ? tokenLabel : "slot-" + (slotIndex == null ? 0 : slotIndex);
+        }
+
+        @Override
+        public String toString() {
+            return "Hsm[pkcs11Library=" + pkcs11Library + ", tokenLabel=" + tokenLabel + ", slotIndex=" + slotIndex
+                    + ", pin=" + (pin == null ? "none" : "redacted") + ", pinFile=" + pinFile + "]";
+        }
     }
 }

@@ -53,7 +53,15 @@ public class KeyCreationHandler {
             registry = AliasRegistry.of(aliases, command.account());
             registry.execute(r -> r.requireFree(command.alias()));
         }
-        keyHierarchy.createKeyEncryptionKey(command.account(), command.keyId());
+        if (!keyHierarchy.serves(command.protectionLevel())) {
+            throw new KmsException(KmsError.HSM_NOT_CONFIGURED,
+                    "ProtectionLevel HSM needs an HSM, and this server has none configured");
+        }
+        if (!keyHierarchy.supports(command.protectionLevel(), command.keySpec())) {
+            throw new KmsException(KmsError.NOT_SUPPORTED_BY_HSM,
+                    "the HSM's token does not offer keys of spec " + command.keySpec());
+        }
+        keyHierarchy.createKeyEncryptionKey(command.account(), command.keyId(), command.protectionLevel());
         Cmk.FirstVersion first = null;
         if (asymmetric) {
             KeyVersionId versionId = KeyVersionId.random();

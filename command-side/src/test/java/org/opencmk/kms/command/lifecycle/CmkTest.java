@@ -245,6 +245,17 @@ class CmkTest {
         assertThat(quota.reservations()).isEmpty();
     }
 
+    @Test
+    void anHsmKeyOnAServerWithoutAnHsmIsRefusedAndLeavesNothingBehind() {
+        fixture.givenNoPriorActivity()
+                .when(new CreateKey(NEW_KEY_ID, OWNER, KeySpec.AES_256, KeyUsage.ENCRYPT_DECRYPT,
+                        Origin.TENCENT_KMS, ProtectionLevel.HSM, DESCRIPTION, null, NOW))
+                .expectException(refusedWith(KmsError.HSM_NOT_CONFIGURED))
+                .expectNoEvents();
+
+        assertThat(keyEncryptionKeys.find(NEW_KEY_ID)).isEmpty();
+    }
+
     // ---- EnableKey, DisableKey, UpdateKeyDescription -----------------------------------------
 
     @Test

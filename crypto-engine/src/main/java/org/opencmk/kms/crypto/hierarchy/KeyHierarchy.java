@@ -23,6 +23,9 @@ import org.opencmk.kms.crypto.asymmetric.SignatureAlgorithm;
 import org.opencmk.kms.crypto.asymmetric.Signatures;
 import org.opencmk.kms.crypto.keystore.KeyMaterialUnavailableException;
 import org.opencmk.kms.crypto.keystore.Keystore;
+import org.opencmk.kms.crypto.keystore.KeystoreUnavailableException;
+import org.opencmk.kms.crypto.keystore.TokenKeystore;
+import org.opencmk.kms.crypto.keystore.UnsupportedByKeystoreException;
 import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.events.KeySpec;
@@ -55,6 +58,8 @@ public final class KeyHierarchy implements AutoCloseable {
     private static final int LOCK_STRIPES = 64;
 
     private final Keystore keystore;
+    /** The HSM level's keystore; null when no HSM is configured. */
+    private final TokenKeystore token;
     private final KekRepository keks;
     private final SymmetricCipher cipher = new SymmetricCipher();
     private final Cache<CacheKey, CachedMaterial> cache;
@@ -66,7 +71,22 @@ public final class KeyHierarchy implements AutoCloseable {
      */
     public KeyHierarchy(Keystore keystore, KekRepository keks, int cacheMaximumSize,
             Duration cacheExpireAfterAccess) {
+        this(keystore, null, keks, cacheMaximumSize, cacheExpireAfterAccess);
+    }
+
+    /**
+     * A hierarchy serving both protection levels: {@code keystore} for SOFTWARE keys, {@code
+     * token} (null when no HSM is configured) for HSM keys, each key routed to the keystore that
+     * made its key-encryption key, for good: an HSM key is never served by the software keystore.
+     * Only software material is cached; an HSM key's operations all run in its token.
+     */
+    public KeyHierarchy(Keystore keystore, TokenKeystore token, KekRepository keks, int cacheMaximumSize,
+            Duration cacheExpireAfterAccess) {
         this.keystore = Objects.requireNonNull(keystore, "keystore");
+        if (keystore instanceof TokenKeystore) {
+            throw new IllegalArgumentException("the software level needs a software keystore");
+        }
+        this.token = token;
         this.keks = Objects.requireNonNull(keks, "keks");
         if (cacheMaximumSize < 0) {
             throw new IllegalArgumentException("cache maximum size must not be negative: " + cacheMaximumSize);
@@ -93,19 +113,50 @@ public final class KeyHierarchy implements AutoCloseable {
         }
     }
 
-    /** Protection level of every CMK this hierarchy serves. */
-    public ProtectionLevel protectionLevel() {
-        return keystore.protectionLevel();
+    /** True if CMKs of {@code level} can be created here: SOFTWARE always, HSM when a token keystore is configured. */
+    public boolean serves(ProtectionLevel level) {
+        return level == ProtectionLevel.SOFTWARE || token != null;
+    }
+
+    /** True if the HSM level is configured and its token answers now; never throws. */
+    public boolean hsmAvailable() {
+        return token != null && token.available();
+    }
+
+    /** True if keys of {@code spec} can be made at {@code level} (the token may lack SM2 and SM4). */
+    public boolean supports(ProtectionLevel level, KeySpec spec) {
+        return level == ProtectionLevel.SOFTWARE || (token != null && token.supports(spec));
     }
 
     /**
-     * Gives a new CMK its key-encryption key. Idempotent: a CMK that already has one keeps it, so a
-     * repeated command cannot shred material already wrapped.
+     * Gives a new SOFTWARE CMK its key-encryption key; see {@link #createKeyEncryptionKey(AccountId,
+     * KeyId, ProtectionLevel)}.
      */
     public void createKeyEncryptionKey(AccountId account, KeyId keyId) {
+        createKeyEncryptionKey(account, keyId, ProtectionLevel.SOFTWARE);
+    }
+
+    /**
+     * Gives a new CMK its key-encryption key in the keystore of its protection level, which from
+     * then on serves every operation of the key. Idempotent: a CMK that already has one keeps it,
+     * so a repeated command cannot shred material already wrapped.
+     *
+     * @throws UnsupportedByKeystoreException if {@code level} is HSM and no HSM is configured
+     * @throws KeystoreUnavailableException if the token cannot be reached now
+     */
+    public void createKeyEncryptionKey(AccountId account, KeyId keyId, ProtectionLevel level) {
+        Keystore target = switch (level) {
+            case SOFTWARE -> keystore;
+            case HSM -> {
+                if (token == null) {
+                    throw new UnsupportedByKeystoreException("no HSM is configured (KMS_HSM_PKCS11_LIBRARY)");
+                }
+                yield token;
+            }
+        };
         synchronized (lockFor(keyId)) {
             if (keks.find(keyId).isEmpty()) {
-                keks.save(keyId, keystore.createKeyEncryptionKey(account, keyId));
+                keks.save(keyId, target.createKeyEncryptionKey(account, keyId));
             }
         }
     }
@@ -121,8 +172,12 @@ public final class KeyHierarchy implements AutoCloseable {
         if (!spec.isSymmetric()) {
             throw new IllegalArgumentException(spec + " is a key pair spec");
         }
+        byte[] kek = requireKek(keyId);
+        if (isToken(kek)) {
+            return token.generateMaterial(kek, account, keyId, versionId, spec);
+        }
         try (SecretBytes material = RandomSource.newMaterial(spec)) {
-            return wrapMaterial(account, keyId, versionId, material);
+            return keystore.wrapMaterial(kek, account, keyId, versionId, material);
         }
     }
 
@@ -138,8 +193,13 @@ public final class KeyHierarchy implements AutoCloseable {
      * @throws KeyMaterialUnavailableException if the CMK has no key-encryption key
      */
     public NewKeyPair generateKeyPair(AccountId account, KeyId keyId, KeyVersionId versionId, KeySpec spec) {
+        byte[] kek = requireKek(keyId);
+        if (isToken(kek)) {
+            TokenKeystore.TokenKeyPair pair = token.generateKeyPair(kek, account, keyId, versionId, spec);
+            return new NewKeyPair(pair.privateKey(), new PublicKeyDer(pair.publicKey()));
+        }
         try (EncodedKeyPair pair = KeyPairs.generate(spec)) {
-            return new NewKeyPair(wrapMaterial(account, keyId, versionId, pair.privateKey()),
+            return new NewKeyPair(keystore.wrapMaterial(kek, account, keyId, versionId, pair.privateKey()),
                     new PublicKeyDer(pair.publicKey()));
         }
     }
@@ -152,7 +212,8 @@ public final class KeyHierarchy implements AutoCloseable {
      */
     public WrappedKeyMaterial wrapMaterial(AccountId account, KeyId keyId, KeyVersionId versionId,
             SecretBytes material) {
-        return keystore.wrapMaterial(requireKek(keyId), account, keyId, versionId, material);
+        byte[] kek = requireKek(keyId);
+        return keystoreFor(kek).wrapMaterial(kek, account, keyId, versionId, material);
     }
 
     /**
@@ -164,7 +225,8 @@ public final class KeyHierarchy implements AutoCloseable {
      * @throws KeyMaterialUnavailableException if the CMK has no key-encryption key
      */
     public byte[] fingerprintMaterial(AccountId account, KeyId keyId, SecretBytes material) {
-        return keystore.fingerprintMaterial(requireKek(keyId), account, keyId, material);
+        byte[] kek = requireKek(keyId);
+        return keystoreFor(kek).fingerprintMaterial(kek, account, keyId, material);
     }
 
     /**
@@ -179,6 +241,10 @@ public final class KeyHierarchy implements AutoCloseable {
     public byte[] encrypt(AccountId account, KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial material,
             KeySpec spec, byte[] plaintext, byte[] context) {
         SymmetricAlgorithm algorithm = SymmetricAlgorithm.forKeySpec(spec);
+        byte[] kek = requireKek(keyId);
+        if (isToken(kek)) {
+            return token.encrypt(kek, account, keyId, versionId, material, spec, plaintext, context);
+        }
         return withMaterial(account, keyId, versionId, material,
                 unwrapped -> cipher.encrypt(unwrapped, algorithm, keyId, versionId, plaintext, context));
     }
@@ -194,6 +260,10 @@ public final class KeyHierarchy implements AutoCloseable {
      *     {@code material} is not the version's the blob names
      */
     public byte[] decrypt(AccountId account, WrappedKeyMaterial material, CiphertextBlob blob, byte[] context) {
+        byte[] kek = requireKek(blob.keyId());
+        if (isToken(kek)) {
+            return token.decrypt(kek, account, material, blob, context);
+        }
         return withMaterial(account, blob.keyId(), blob.versionId(), material,
                 unwrapped -> cipher.decrypt(unwrapped, blob, context));
     }
@@ -207,6 +277,10 @@ public final class KeyHierarchy implements AutoCloseable {
      */
     public byte[] sign(AccountId account, KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial material,
             KeySpec spec, SignatureAlgorithm algorithm, MessageType type, byte[] message) {
+        byte[] kek = requireKek(keyId);
+        if (isToken(kek)) {
+            return token.sign(kek, account, keyId, versionId, material, spec, algorithm, type, message);
+        }
         return withPrivateKey(account, keyId, versionId, material, spec,
                 key -> Signatures.sign(key, algorithm, type, message));
     }
@@ -220,6 +294,10 @@ public final class KeyHierarchy implements AutoCloseable {
      */
     public SecretBytes decrypt(AccountId account, KeyId keyId, KeyVersionId versionId, WrappedKeyMaterial material,
             KeySpec spec, PublicKeyEncryption scheme, byte[] ciphertext) {
+        byte[] kek = requireKek(keyId);
+        if (isToken(kek)) {
+            return token.decrypt(kek, account, keyId, versionId, material, spec, scheme, ciphertext);
+        }
         return withPrivateKey(account, keyId, versionId, material, spec,
                 key -> AsymmetricCiphers.decrypt(key, scheme, ciphertext));
     }
@@ -241,7 +319,7 @@ public final class KeyHierarchy implements AutoCloseable {
         }
         if (reference.isPresent()) {
             // The keystore first: if deleting the reference then fails, a retry still finds it.
-            keystore.destroyKeyEncryptionKey(keyId, reference.get());
+            keystoreFor(reference.get()).destroyKeyEncryptionKey(keyId, reference.get());
             keks.delete(keyId);
         }
     }
@@ -321,6 +399,27 @@ public final class KeyHierarchy implements AutoCloseable {
             cache.put(key, loaded);
             return loaded;
         }
+    }
+
+    /**
+     * True for a key-encryption key the token made. A reference that is neither the token's nor
+     * the software keystore's (an HSM key on a server started without its HSM) is refused, never
+     * tried in software.
+     */
+    private boolean isToken(byte[] kekReference) {
+        if (token != null && token.owns(kekReference)) {
+            return true;
+        }
+        int format = SymmetricCipher.wrappedFormat(kekReference);
+        if (format == SymmetricCipher.WRAPPED_FORMAT_VERSION || format == SymmetricCipher.WRAPPED_FORMAT_VERSION_1) {
+            return false;
+        }
+        throw new KeystoreUnavailableException("this key is protected by an HSM, and the HSM that holds it is not "
+                + "configured (KMS_HSM_PKCS11_LIBRARY)");
+    }
+
+    private Keystore keystoreFor(byte[] kekReference) {
+        return isToken(kekReference) ? token : keystore;
     }
 
     private byte[] requireKek(KeyId keyId) {

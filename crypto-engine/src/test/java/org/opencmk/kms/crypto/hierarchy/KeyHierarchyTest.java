@@ -248,8 +248,22 @@ class KeyHierarchyTest {
     }
 
     @Test
-    void protectionLevelIsTheKeystores() {
-        assertThat(hierarchy.protectionLevel()).isEqualTo(ProtectionLevel.SOFTWARE);
+    void withoutATokenKeystoreOnlyTheSoftwareLevelIsServed() {
+        assertThat(hierarchy.serves(ProtectionLevel.SOFTWARE)).isTrue();
+        assertThat(hierarchy.serves(ProtectionLevel.HSM)).isFalse();
+        assertThat(hierarchy.hsmAvailable()).isFalse();
+        assertThatThrownBy(() -> hierarchy.createKeyEncryptionKey(ACCOUNT, KeyId.random(), ProtectionLevel.HSM))
+                .isInstanceOf(org.opencmk.kms.crypto.keystore.UnsupportedByKeystoreException.class);
+    }
+
+    @Test
+    void aKeyEncryptionKeyNoKeystoreOwnsIsNeverTriedInSoftware() {
+        KeyId hsmKey = KeyId.random();
+        // what an HSM keystore's reference looks like to a server started without that HSM
+        keks.save(hsmKey, new byte[] {(byte) 0x7f, 1, 2, 3});
+        assertThatThrownBy(() -> hierarchy.generateMaterial(ACCOUNT, hsmKey, KeyVersionId.random(), KeySpec.AES_256))
+                .isInstanceOf(org.opencmk.kms.crypto.keystore.KeystoreUnavailableException.class)
+                .hasMessageContaining("HSM");
     }
 
     @Test

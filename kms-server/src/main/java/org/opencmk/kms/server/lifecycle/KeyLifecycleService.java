@@ -14,7 +14,6 @@ import org.opencmk.kms.command.lifecycle.DisableKey;
 import org.opencmk.kms.command.lifecycle.EnableKey;
 import org.opencmk.kms.command.lifecycle.ScheduleKeyDeletion;
 import org.opencmk.kms.command.lifecycle.UpdateKeyDescription;
-import org.opencmk.kms.crypto.keystore.Keystore;
 import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.AliasName;
 import org.opencmk.kms.events.KeyId;
@@ -24,6 +23,7 @@ import org.opencmk.kms.events.KeyUsage;
 import org.opencmk.kms.events.KmsError;
 import org.opencmk.kms.events.KmsException;
 import org.opencmk.kms.events.Origin;
+import org.opencmk.kms.events.ProtectionLevel;
 import org.opencmk.kms.query.keyview.KeyRecord;
 import org.opencmk.kms.query.keyview.Page;
 import org.opencmk.kms.query.keyview.KeyView;
@@ -43,21 +43,19 @@ public class KeyLifecycleService {
     public static final int MAX_KEYS_PER_BATCH = 100;
 
     /** What CreateKey needs, already in the domain's types; {@code alias} may be null. */
-    public record NewKey(String description, KeyUsage keyUsage, KeySpec keySpec, Origin origin, AliasName alias) {
+    public record NewKey(String description, KeyUsage keyUsage, KeySpec keySpec, Origin origin, AliasName alias,
+                         ProtectionLevel protectionLevel) {
     }
 
     private final CommandGateway commands;
     private final KeyView view;
     private final Clock clock;
-    private final Keystore keystore;
     private final KmsProperties properties;
 
-    public KeyLifecycleService(CommandGateway commands, KeyView view, Clock clock, Keystore keystore,
-                               KmsProperties properties) {
+    public KeyLifecycleService(CommandGateway commands, KeyView view, Clock clock, KmsProperties properties) {
         this.commands = commands;
         this.view = view;
         this.clock = clock;
-        this.keystore = keystore;
         this.properties = properties;
     }
 
@@ -65,7 +63,7 @@ public class KeyLifecycleService {
         requireDescription(key.description());
         KeyId keyId = KeyId.random();
         CreateKey command = new CreateKey(keyId, account, key.keySpec(), key.keyUsage(), key.origin(),
-                keystore.protectionLevel(), key.description() == null ? "" : key.description(), key.alias(),
+                key.protectionLevel(), key.description() == null ? "" : key.description(), key.alias(),
                 clock.instant());
         return commands.send(command).thenApply(done -> find(account, keyId.value()));
     }

@@ -49,7 +49,13 @@ public enum ErrorCode {
     KEY_VERSION_NOT_FOUND("ResourceUnavailable.KeyVersionNotFound"),
     KEY_LIMIT_EXCEEDED("LimitExceeded.KeyLimitExceeded"),
     INVALID_ALGORITHM("InvalidParameterValue.InvalidAlgorithm"),
-    INVALID_ENCRYPTION_PUBLIC_KEY("InvalidParameterValue.InvalidEncryptionPublicKey");
+    INVALID_ENCRYPTION_PUBLIC_KEY("InvalidParameterValue.InvalidEncryptionPublicKey"),
+    /** The HSM that holds the key cannot be reached now (token removed, library or PIN failure); retry later. */
+    SERVICE_TEMPORARY_UNAVAILABLE("UnsupportedOperation.ServiceTemporaryUnavailable"),
+    /** ProtectionLevel HSM (or an HsmClusterId) on a server with no HSM configured. */
+    HSM_NOT_CONFIGURED("UnsupportedOperation.HsmNotConfigured"),
+    /** A key spec or algorithm the HSM's token does not offer (SoftHSM2: SM2, SM4). */
+    NOT_SUPPORTED_BY_HSM("UnsupportedOperation.NotSupportedByHsm");
 
     private final String code;
 
@@ -96,6 +102,8 @@ public enum ErrorCode {
             case KEY_VERSION_LIMIT_EXCEEDED -> KEY_LIMIT_EXCEEDED;
             case ALGORITHM_NOT_FOR_KEY -> INVALID_ALGORITHM;
             case INVALID_ENCRYPTION_PUBLIC_KEY -> INVALID_ENCRYPTION_PUBLIC_KEY;
+            case HSM_NOT_CONFIGURED -> HSM_NOT_CONFIGURED;
+            case NOT_SUPPORTED_BY_HSM -> NOT_SUPPORTED_BY_HSM;
         };
     }
 }

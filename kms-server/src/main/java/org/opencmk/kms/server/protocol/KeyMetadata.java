@@ -38,7 +38,8 @@ record KeyMetadata(
     private static final int TYPE_FIPS = 2;
     private static final int TYPE_GM = 4;
 
-    static KeyMetadata of(KeyRecord key, AliasRecord firstAlias) {
+    /** @param hsmClusterId the HSM's name for an HSM key, empty otherwise */
+    static KeyMetadata of(KeyRecord key, AliasRecord firstAlias, String hsmClusterId) {
         return new KeyMetadata(
                 key.keyId().value(),
                 firstAlias == null ? "" : firstAlias.alias().value(),
@@ -55,7 +56,7 @@ record KeyMetadata(
                 key.origin() == Origin.EXTERNAL ? "EXTERNAL" : "TENCENT_KMS",
                 key.validTo() == null ? 0 : key.validTo().getEpochSecond(),
                 "creatorUin/" + key.account().value() + "/" + key.keyId().value(),
-                "",
+                hsmClusterId,
                 key.rotation().rotateDays(),
                 RotationActions.seconds(key.rotation().lastRotateTime()),
                 key.keySpec().name(),

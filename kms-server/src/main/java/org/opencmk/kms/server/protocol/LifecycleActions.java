@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.opencmk.kms.crypto.hierarchy.KeyHierarchy;
 import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.AliasName;
 import org.opencmk.kms.events.KeyId;
@@ -11,11 +12,14 @@ import org.opencmk.kms.events.KeySpec;
 import org.opencmk.kms.events.KeyState;
 import org.opencmk.kms.events.KeyUsage;
 import org.opencmk.kms.events.Origin;
+import org.opencmk.kms.events.ProtectionLevel;
 import org.opencmk.kms.query.keyview.AliasRecord;
 import org.opencmk.kms.query.keyview.KeyRecord;
 import org.opencmk.kms.query.keyview.KeyView;
+import org.opencmk.kms.server.KmsProperties;
 import org.opencmk.kms.server.account.Caller;
 import org.opencmk.kms.server.alias.AliasService;
+import org.opencmk.kms.server.audit.ApiCallLog;
 import org.opencmk.kms.server.audit.AuditSubject;
 import org.opencmk.kms.server.lifecycle.KeyLifecycleService;
 import org.opencmk.kms.server.lifecycle.KeyLifecycleService.KeyFilter;
@@ -33,7 +37,8 @@ class LifecycleActions implements ActionSet {
     // ---- requests ----------------------------------------------------------------------------
 
     record CreateKeyRequest(String alias, String description, String keyUsage, Long type,
-                            List<Map<String, String>> tags, String hsmClusterId, String keySpec) { }
+                            List<Map<String, String>> tags, String hsmClusterId, String keySpec,
+                            String protectionLevel) { }
     record KeyIdRequest(String keyId) { }
     record KeyIdsRequest(List<String> keyIds) { }
     record ListKeysRequest(Long offset, Long limit, Long role, String hsmClusterId) { }
@@ -76,10 +81,15 @@ class LifecycleActions implements ActionSet {
 
     private final KeyLifecycleService keys;
     private final KeyView view;
+    private final KeyHierarchy hierarchy;
+    /** The configured HSM's name, as HsmClusterId; null without an HSM. */
+    private final String hsmClusterId;
 
-    LifecycleActions(KeyLifecycleService keys, KeyView view) {
+    LifecycleActions(KeyLifecycleService keys, KeyView view, KeyHierarchy hierarchy, KmsProperties properties) {
         this.keys = keys;
         this.view = view;
+        this.hierarchy = hierarchy;
+        this.hsmClusterId = properties.hsm().clusterId();
     }
 
     @Override
@@ -105,7 +115,8 @@ class LifecycleActions implements ActionSet {
                         ScheduleKeyDeletionRequest::keyId),
                 Action.blocking("CancelKeyDeletion", KeyIdRequest.class, this::cancelKeyDeletion, KeyIdRequest::keyId),
                 Action.blocking("GetServiceStatus", NoRequest.class, (c, r) -> Mono.just(
-                        new ServiceStatusResponse(true, 0, 0, false, false, keys.count(c.account()))), r -> null));
+                        new ServiceStatusResponse(true, 0, 0, false, hierarchy.hsmAvailable(), keys.count(c.account()))),
+                        r -> null));
     }
 
     private Mono<?> createKey(Caller caller, CreateKeyRequest r) {
@@ -122,8 +133,9 @@ class LifecycleActions implements ActionSet {
         }
         Origin origin = type == TYPE_EXTERNAL ? Origin.EXTERNAL : Origin.TENCENT_KMS;
         AliasName alias = r.alias() == null || r.alias().isEmpty() ? null : AliasService.aliasName(r.alias());
+        ProtectionLevel level = protectionLevel(r.protectionLevel(), r.hsmClusterId());
         return Mono.fromFuture(keys.createKey(caller.account(),
-                        new KeyLifecycleService.NewKey(r.description(), usage, spec, origin, alias)))
+                        new KeyLifecycleService.NewKey(r.description(), usage, spec, origin, alias, level)))
                 .map(key -> new CreateKeyResponse(key.keyId().value(), alias == null ? "" : alias.value(),
                         key.createdAt().getEpochSecond(), key.description(), key.state().name(), key.keyUsage().name(),
                         0, "", key.keySpec().name()));
@@ -226,7 +238,37 @@ class LifecycleActions implements ActionSet {
 
     private KeyMetadata metadata(AccountId account, KeyRecord key) {
         List<AliasRecord> keyAliases = view.aliasesOf(account, key.keyId());
-        return KeyMetadata.of(key, keyAliases.isEmpty() ? null : keyAliases.get(0));
+        return KeyMetadata.of(key, keyAliases.isEmpty() ? null : keyAliases.get(0),
+                key.protectionLevel() == ProtectionLevel.HSM && hsmClusterId != null ? hsmClusterId : "");
+    }
+
+    /**
+     * The protection level CreateKey asks for: {@code ProtectionLevel} (extension: SOFTWARE, the
+     * default, or HSM), or Tencent's {@code HsmClusterId}, which asks for HSM and must name this
+     * server's HSM when one is configured.
+     */
+    private ProtectionLevel protectionLevel(String requested, String clusterId) {
+        boolean namesCluster = clusterId != null && !clusterId.isEmpty();
+        ProtectionLevel level;
+        if (requested == null || requested.isEmpty()) {
+            level = namesCluster ? ProtectionLevel.HSM : ProtectionLevel.SOFTWARE;
+        } else {
+            try {
+                level = ProtectionLevel.valueOf(requested);
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException(ErrorCode.INVALID_PARAMETER_VALUE,
+                        "ProtectionLevel must be SOFTWARE or HSM, not " + ApiCallLog.callerText(requested));
+            }
+            if (level == ProtectionLevel.SOFTWARE && namesCluster) {
+                throw new ProtocolException(ErrorCode.INVALID_PARAMETER,
+                        "HsmClusterId asks for an HSM key, and ProtectionLevel says SOFTWARE");
+            }
+        }
+        if (namesCluster && hsmClusterId != null && !hsmClusterId.equals(clusterId)) {
+            throw new ProtocolException(ErrorCode.INVALID_PARAMETER_VALUE, "HsmClusterId "
+                    + ApiCallLog.callerText(clusterId) + " is not this server's HSM (" + hsmClusterId + ")");
+        }
+        return level;
     }
 
     static KeyUsage keyUsage(String value) {

@@ -22,6 +22,8 @@ import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import org.opencmk.kms.events.AuditRecord;
+import org.opencmk.kms.crypto.keystore.KeystoreUnavailableException;
+import org.opencmk.kms.crypto.keystore.UnsupportedByKeystoreException;
 import org.opencmk.kms.events.KmsException;
 import org.opencmk.kms.server.account.Caller;
 import org.opencmk.kms.server.audit.ApiCallLog;
@@ -204,6 +206,13 @@ public class TencentApiHandler {
         } else if (error instanceof KmsException k) {
             code = ErrorCode.of(k.error()).code();
             message = k.getMessage();
+        } else if (error instanceof KeystoreUnavailableException unavailable) {
+            // Never a fallback to software: the call fails until the token is back.
+            code = ErrorCode.SERVICE_TEMPORARY_UNAVAILABLE.code();
+            message = "the HSM is unavailable: " + unavailable.getMessage();
+        } else if (error instanceof UnsupportedByKeystoreException unsupported) {
+            code = ErrorCode.NOT_SUPPORTED_BY_HSM.code();
+            message = unsupported.getMessage();
         } else if (error instanceof RejectedExecutionException) {
             code = ErrorCode.REQUEST_LIMIT_EXCEEDED.code();
             message = "the server is busy; retry with exponential backoff";
