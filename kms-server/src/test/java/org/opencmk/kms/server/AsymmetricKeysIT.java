@@ -54,6 +54,7 @@ import org.opencmk.kms.server.support.Accounts;
 import org.opencmk.kms.server.support.AsymmetricSteps;
 import org.opencmk.kms.server.support.KmsServer;
 import org.opencmk.kms.server.support.LogCapture;
+import org.opencmk.kms.server.support.ProtectionLevels;
 import org.opencmk.kms.server.support.Openssl;
 import org.opencmk.kms.server.support.RawClient;
 import org.opencmk.kms.server.support.SharedKmsServer;
@@ -109,7 +110,7 @@ class AsymmetricKeysIT {
         rsaSign = AsymmetricSteps.createKey(kms, SIGN_RSA);
         sm2Sign = AsymmetricSteps.createKey(kms, SIGN_SM2);
         eccSign = AsymmetricSteps.createKey(kms, SIGN_ECC, "ecc-signer");
-        symmetric = kms.CreateKey(new CreateKeyRequest()).getKeyId();
+        symmetric = kms.CreateKey(ProtectionLevels.atCurrentLevel(new CreateKeyRequest())).getKeyId();
     }
 
     private static List<SignCase> signCases() {
@@ -135,12 +136,13 @@ class AsymmetricKeysIT {
             CreateKeyRequest create = new CreateKeyRequest();
             create.setKeyUsage(usage);
             create.setDescription("a " + usage + " key");
-            CreateKeyResponse created = own.sdk().CreateKey(create);
+            CreateKeyResponse created = own.sdk().CreateKey(usage.endsWith("SM2") ? create
+                    : ProtectionLevels.atCurrentLevel(create));
             assertThat(created.getKeyUsage()).isEqualTo(usage);
             assertThat(created.getKeyState()).isEqualTo("Enabled");
             keyOf.put(usage, created.getKeyId());
         }
-        String symmetricKey = own.sdk().CreateKey(new CreateKeyRequest()).getKeyId();
+        String symmetricKey = own.sdk().CreateKey(ProtectionLevels.atCurrentLevel(new CreateKeyRequest())).getKeyId();
 
         for (var entry : keyOf.entrySet()) {
             DescribeKeyRequest describe = new DescribeKeyRequest();

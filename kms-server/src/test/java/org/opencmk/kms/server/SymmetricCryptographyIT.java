@@ -29,6 +29,7 @@ import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.opencmk.kms.server.support.KmsServer;
+import org.opencmk.kms.server.support.ProtectionLevels;
 import org.opencmk.kms.server.support.SharedKmsServer;
 import org.opencmk.kms.server.support.Sdk;
 
@@ -254,7 +255,7 @@ class SymmetricCryptographyIT {
     void externalKeysWithoutMaterialRefuseEveryOperation() throws Exception {
         com.tencentcloudapi.kms.v20190118.models.CreateKeyRequest request = new com.tencentcloudapi.kms.v20190118.models.CreateKeyRequest();
         request.setType(2L);
-        var created = kms.CreateKey(request);
+        var created = kms.CreateKey(ProtectionLevels.atCurrentLevel(request));
         assertThat(created.getKeyState()).isEqualTo("PendingImport");
         assertError("ResourceUnavailable.CmkStateNotSupport", () -> kms.Encrypt(encrypt(created.getKeyId(), b64("x"), null)));
         assertError("ResourceUnavailable.CmkStateNotSupport", () -> dataKey(created.getKeyId(), "AES_256", null));

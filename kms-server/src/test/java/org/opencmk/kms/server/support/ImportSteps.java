@@ -54,7 +54,7 @@ public final class ImportSteps {
         request.setAlias(alias);
         request.setDescription(description);
         request.setType(TYPE_EXTERNAL);
-        return kms.CreateKey(request).getKeyId();
+        return kms.CreateKey(ProtectionLevels.atCurrentLevel(request)).getKeyId();
     }
 
     public static String createExternalKey(KmsClient kms) throws TencentCloudSDKException {

@@ -24,7 +24,7 @@ public final class Sdk {
         CreateKeyRequest request = new CreateKeyRequest();
         request.setAlias(alias);
         request.setDescription("test key");
-        return client.CreateKey(request).getKeyId();
+        return client.CreateKey(ProtectionLevels.atCurrentLevel(request)).getKeyId();
     }
 
     public static String createKey(KmsClient client) throws TencentCloudSDKException {

@@ -16,7 +16,12 @@ public final class SharedKmsServer {
 
     public static synchronized KmsServer get() {
         if (server == null) {
-            server = KmsServer.start(Map.of("kms.throttle.requests-per-second", "100000", "kms.throttle.burst", "100000"));
+            Map<String, String> settings = new java.util.HashMap<>(
+                    Map.of("kms.throttle.requests-per-second", "100000", "kms.throttle.burst", "100000"));
+            if (ProtectionLevels.hsm()) {
+                settings.putAll(SoftHsm.settings());
+            }
+            server = KmsServer.start(settings);
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         }
         return server;
