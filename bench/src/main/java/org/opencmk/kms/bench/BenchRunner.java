@@ -78,10 +78,20 @@ public final class BenchRunner {
         boolean asymmetricOnly = List.of(args).contains("--asymmetric-only");
         // to check the durable audit's cost alone
         boolean auditOnly = List.of(args).contains("--audit-only");
+        // to check the HSM level's rows alone
+        boolean hsmOnly = List.of(args).contains("--hsm-only");
         BenchRunner runner = new BenchRunner();
         Path jar = Path.of("kms-server/target/kms-server.jar");
         if (auditOnly) {
             runner.auditOnly(jar, quick);
+            return;
+        }
+        if (hsmOnly) {
+            runner.figures.put("date", LocalDate.now().toString());
+            runner.figures.put("cores", Runtime.getRuntime().availableProcessors());
+            runner.hsmLevel(jar, Duration.ofSeconds(quick ? 3 : 8));
+            runner.table.forEach(System.out::println);
+            System.out.println(new ObjectMapper().writeValueAsString(runner.figures));
             return;
         }
         runner.run(jar, quick, skipJmh || sideLoadsOnly || versionsOnly || asymmetricOnly, sideLoadsOnly, versionsOnly,
@@ -134,6 +144,7 @@ public final class BenchRunner {
         }
         if (!sideLoadsOnly && !versionsOnly && !asymmetricOnly) {
             durableAuditCost(jar, duration);
+            hsmLevel(jar, duration);
         }
         // kept when a step failed: the server logs in it say why
         try (var files = Files.walk(dataDir)) {
@@ -259,6 +270,83 @@ public final class BenchRunner {
         table.add(String.format(Locale.ROOT, "  %-32s %12.0f", "audit off (bench switch)", off));
         table.add(String.format(Locale.ROOT, "  %-32s %12.0f %10.2f × off (≥ 0.85)  %5.2f × ceiling (≥ 0.6)",
                 "durable", durable, durable / off, durable / durableCeiling));
+        try (var files = Files.walk(dataDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+
+    /**
+     * The HSM protection level against the software one on the same server (issue 16): Encrypt
+     * 4 KB, and SignByAsymmetricKey of a 1 KB RAW message with RSA-2048 (RSA_PSS_SHA_256) and ECC
+     * P-256, at concurrency 1 and 64, with keys of each level. The HSM is a SoftHSM2 token in a
+     * throwaway directory (a software token: it measures what running every operation through
+     * PKCS#11, with no material cache, costs; a hardware HSM's own speed is its vendor's figure).
+     * Skipped, and said so, when SoftHSM2 is not installed.
+     */
+    private void hsmLevel(Path jar, Duration duration) throws Exception {
+        Path library = Path.of("/usr/lib/softhsm/libsofthsm2.so");
+        if (!Files.isRegularFile(library)) {
+            table.add("HSM level: skipped, SoftHSM2 is not installed (apt-get install softhsm2)");
+            figures.put("hsm_skipped", true);
+            return;
+        }
+        Path dataDir = Files.createTempDirectory("kms-bench-hsm-");
+        Path tokens = Files.createDirectories(dataDir.resolve("softhsm-tokens"));
+        Path conf = dataDir.resolve("softhsm2.conf");
+        Files.writeString(conf, "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n");
+        ProcessBuilder init = new ProcessBuilder("softhsm2-util", "--init-token", "--free", "--label", "kms-bench",
+                "--pin", "87654321", "--so-pin", "12345678").redirectErrorStream(true);
+        init.environment().put("SOFTHSM2_CONF", conf.toString());
+        Process initialised = init.start();
+        initialised.getInputStream().readAllBytes();
+        if (initialised.waitFor() != 0) {
+            throw new IllegalStateException("softhsm2-util could not initialise the bench's token");
+        }
+        int port = freePort();
+        Tc3Client client = new Tc3Client("127.0.0.1:" + port, ServerProcess.SECRET_ID, ServerProcess.SECRET_KEY);
+        Map<String, String> settings = Map.of(
+                "KMS_THROTTLE_REQUESTS_PER_SECOND", "100000000",
+                "KMS_THROTTLE_BURST", "100000000",
+                "SOFTHSM2_CONF", conf.toString(),
+                "KMS_HSM_PKCS11_LIBRARY", library.toString(),
+                "KMS_HSM_TOKEN_LABEL", "kms-bench",
+                "KMS_HSM_PIN", "87654321");
+        String large = Base64.getEncoder().encodeToString(new byte[4096]);
+        String message = Base64.getEncoder().encodeToString(new byte[1024]);
+        Wrk wrk = new Wrk(dataDir);
+        try (ServerProcess server = new ServerProcess(jar, dataDir, port, settings)) {
+            server.start(client);
+            Map<String, String[]> scenarios = new LinkedHashMap<>();
+            for (String level : new String[] {"SOFTWARE", "HSM"}) {
+                String suffix = "_" + level.toLowerCase(Locale.ROOT);
+                String levelField = ",\"ProtectionLevel\":\"" + level + "\"";
+                String symmetric = client.call("CreateKey", "{\"Description\":\"bench\"" + levelField + "}")
+                        .path("KeyId").asText();
+                scenarios.put("encrypt_4k" + suffix, new String[] {"Encrypt", encrypt(symmetric, large)});
+                for (String[] key : new String[][] {{"rsa", "ASYMMETRIC_SIGN_VERIFY_RSA_2048", "RSA_PSS_SHA_256"},
+                        {"ecc", "ASYMMETRIC_SIGN_VERIFY_ECC", "ECC_P256_R1"}}) {
+                    String keyId = client.call("CreateKey", "{\"KeyUsage\":\"" + key[1] + "\"" + levelField + "}")
+                            .path("KeyId").asText();
+                    scenarios.put("sign_" + key[0] + suffix, new String[] {"SignByAsymmetricKey",
+                            "{\"KeyId\":\"" + keyId + "\",\"Algorithm\":\"" + key[2]
+                                    + "\",\"MessageType\":\"RAW\",\"Message\":\"" + message + "\"}"});
+                }
+            }
+            table.add(String.format(Locale.ROOT, "%-26s %5s %12s %10s %10s %8s", "HSM level (SoftHSM2)", "conc",
+                    "ops/s", "p50 ms", "p99 ms", "errors"));
+            for (String[] scenario : scenarios.values()) {
+                wrk.run(client, scenario[0], scenario[1], 16, Duration.ofSeconds(2));
+            }
+            for (int concurrency : new int[] {1, 64}) {
+                for (Map.Entry<String, String[]> scenario : scenarios.entrySet()) {
+                    Wrk.Result result = wrk.run(client, scenario.getValue()[0], scenario.getValue()[1], concurrency,
+                            duration);
+                    putWrk("hsm_level_" + scenario.getKey() + "_c" + concurrency, result);
+                    table.add(String.format(Locale.ROOT, "%-26s %5d %12.0f %10.2f %10.2f %8d", scenario.getKey(),
+                            concurrency, result.opsPerSecond(), result.p50Millis(), result.p99Millis(), result.errors()));
+                }
+            }
+        }
         try (var files = Files.walk(dataDir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         }
