@@ -23,6 +23,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import org.opencmk.kms.events.AuditRecord;
 import org.opencmk.kms.crypto.keystore.KeystoreUnavailableException;
+import org.opencmk.kms.server.config.BlockingKeystoreCall;
 import org.opencmk.kms.crypto.keystore.UnsupportedByKeystoreException;
 import org.opencmk.kms.events.KmsException;
 import org.opencmk.kms.server.account.Caller;
@@ -138,9 +139,14 @@ public class TencentApiHandler {
         Object parameters = bind(action, body);
         call.requestedKey = action.requestedKey(parameters);
         call.parameters = AuditedParameters.of(json, parameters);
+        // An HSM key's operation never runs on a non-blocking thread: the call runs again on the
+        // blocking scheduler (nothing was done before the token was reached).
+        @SuppressWarnings("unchecked")
+        Mono<Object> handled = Mono.defer(() -> (Mono<Object>) action.handle(caller, parameters));
+        Mono<Object> onBlocking = handled.subscribeOn(blocking);
         return switch (action.execution()) {
-            case EVENT_LOOP -> action.handle(caller, parameters);
-            case COMPUTE -> Mono.defer(() -> action.handle(caller, parameters)).subscribeOn(compute);
+            case EVENT_LOOP -> handled.onErrorResume(BlockingKeystoreCall.class, hsm -> onBlocking);
+            case COMPUTE -> handled.subscribeOn(compute).onErrorResume(BlockingKeystoreCall.class, hsm -> onBlocking);
             // Command handling and JDBC run on the bounded scheduler, never on the event loop.
             case BLOCKING -> Mono.defer(() -> action.handle(caller, parameters)).subscribeOn(blocking);
         };

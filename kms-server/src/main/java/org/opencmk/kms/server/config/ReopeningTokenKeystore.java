@@ -1,0 +1,206 @@
+package org.opencmk.kms.server.config;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.opencmk.kms.crypto.CiphertextBlob;
+import org.opencmk.kms.crypto.SecretBytes;
+import org.opencmk.kms.crypto.asymmetric.MessageType;
+import org.opencmk.kms.crypto.asymmetric.PublicKeyEncryption;
+import org.opencmk.kms.crypto.asymmetric.SignatureAlgorithm;
+import org.opencmk.kms.crypto.keystore.KeystoreUnavailableException;
+import org.opencmk.kms.crypto.keystore.TokenKeystore;
+import org.opencmk.kms.events.AccountId;
+import org.opencmk.kms.events.KeyId;
+import org.opencmk.kms.events.KeySpec;
+import org.opencmk.kms.events.KeyVersionId;
+import org.opencmk.kms.events.ProtectionLevel;
+import org.opencmk.kms.events.WrappedKeyMaterial;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The configured HSM as the server holds it, whether or not its token could be opened at start:
+ * a server whose HSM is away (library missing, PIN refused, token absent) still starts and serves
+ * SOFTWARE keys (issue 16). Until the token opens, every call throws {@link
+ * KeystoreUnavailableException} with what went wrong; an attempt to open it again is made at most
+ * every {@link #RETRY_EVERY}, on a call or on {@link #available()}, so that the server recovers by
+ * itself once the token is back. Once opened, the keystore itself recovers from a token removed
+ * and put back.
+ */
+final class ReopeningTokenKeystore implements TokenKeystore {
+
+    static final Duration RETRY_EVERY = Duration.ofSeconds(2);
+    private static final Logger log = LoggerFactory.getLogger(ReopeningTokenKeystore.class);
+
+    private final Supplier<TokenKeystore> opener;
+    private final Predicate<byte[]> ownsReference;
+    private final Clock clock;
+    private volatile TokenKeystore opened;
+    private volatile String lastFailure = "not opened yet";
+    private Instant nextAttempt = Instant.MIN;
+
+    /**
+     * @param opener opens the token keystore, or throws {@link KeystoreUnavailableException}
+     * @param ownsReference recognises a reference the token keystore makes, with no token at hand
+     */
+    ReopeningTokenKeystore(Supplier<TokenKeystore> opener, Predicate<byte[]> ownsReference, Clock clock) {
+        this.opener = opener;
+        this.ownsReference = ownsReference;
+        this.clock = clock;
+        open();
+    }
+
+    /**
+     * The opened keystore, opening it first if it is time to try again. Never on a non-blocking
+     * thread: a token operation may wait on its device ({@link BlockingKeystoreCall}).
+     */
+    private TokenKeystore keystore() {
+        if (Schedulers.isInNonBlockingThread()) {
+            throw new BlockingKeystoreCall();
+        }
+        TokenKeystore current = opened;
+        if (current == null) {
+            current = open();
+            if (current == null) {
+                throw new KeystoreUnavailableException(lastFailure);
+            }
+        }
+        return current;
+    }
+
+    private synchronized TokenKeystore open() {
+        if (opened != null || clock.instant().isBefore(nextAttempt)) {
+            return opened;
+        }
+        nextAttempt = clock.instant().plus(RETRY_EVERY);
+        try {
+            opened = opener.get();
+            log.info("HSM: the token is open; HSM keys are served");
+        } catch (KeystoreUnavailableException e) {
+            if (!e.getMessage().equals(lastFailure)) {
+                log.error("HSM: the token cannot be opened, so HSM keys are refused until it can "
+                        + "(SOFTWARE keys are served): {}", e.getMessage());
+            }
+            lastFailure = e.getMessage();
+        }
+        return opened;
+    }
+
+    @Override
+    public boolean owns(byte[] kekReference) {
+        return ownsReference.test(kekReference);
+    }
+
+    @Override
+    public boolean supports(KeySpec spec) {
+        TokenKeystore current = opened != null ? opened : open();
+        return current != null && current.supports(spec);
+    }
+
+    @Override
+    public boolean available() {
+        TokenKeystore current = opened != null ? opened : open();
+        return current != null && current.available();
+    }
+
+    @Override
+    public ProtectionLevel protectionLevel() {
+        return ProtectionLevel.HSM;
+    }
+
+    @Override
+    public byte[] createKeyEncryptionKey(AccountId account, KeyId keyId) {
+        return keystore().createKeyEncryptionKey(account, keyId);
+    }
+
+    @Override
+    public byte[] bindKeyEncryptionKey(byte[] kekReference, AccountId account, KeyId keyId) {
+        return keystore().bindKeyEncryptionKey(kekReference, account, keyId);
+    }
+
+    @Override
+    public void destroyKeyEncryptionKey(KeyId keyId, byte[] kekReference) {
+        keystore().destroyKeyEncryptionKey(keyId, kekReference);
+    }
+
+    @Override
+    public WrappedKeyMaterial wrapMaterial(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
+            SecretBytes material) {
+        return keystore().wrapMaterial(kekReference, account, keyId, versionId, material);
+    }
+
+    @Override
+    public SecretBytes unwrapMaterial(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
+            WrappedKeyMaterial wrapped) {
+        return keystore().unwrapMaterial(kekReference, account, keyId, versionId, wrapped);
+    }
+
+    @Override
+    public byte[] fingerprintMaterial(byte[] kekReference, AccountId account, KeyId keyId, SecretBytes material) {
+        return keystore().fingerprintMaterial(kekReference, account, keyId, material);
+    }
+
+    @Override
+    public byte[] wrapSecret(String purpose, SecretBytes secret) {
+        return keystore().wrapSecret(purpose, secret);
+    }
+
+    @Override
+    public SecretBytes unwrapSecret(String purpose, byte[] wrapped) {
+        return keystore().unwrapSecret(purpose, wrapped);
+    }
+
+    @Override
+    public WrappedKeyMaterial generateMaterial(byte[] kekReference, AccountId account, KeyId keyId,
+            KeyVersionId versionId, KeySpec spec) {
+        return keystore().generateMaterial(kekReference, account, keyId, versionId, spec);
+    }
+
+    @Override
+    public TokenKeyPair generateKeyPair(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
+            KeySpec spec) {
+        return keystore().generateKeyPair(kekReference, account, keyId, versionId, spec);
+    }
+
+    @Override
+    public byte[] encrypt(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
+            WrappedKeyMaterial version, KeySpec spec, byte[] plaintext, byte[] context) {
+        return keystore().encrypt(kekReference, account, keyId, versionId, version, spec, plaintext, context);
+    }
+
+    @Override
+    public byte[] decrypt(byte[] kekReference, AccountId account, WrappedKeyMaterial version, CiphertextBlob blob,
+            byte[] context) {
+        return keystore().decrypt(kekReference, account, version, blob, context);
+    }
+
+    @Override
+    public byte[] sign(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
+            WrappedKeyMaterial version, KeySpec spec, SignatureAlgorithm algorithm, MessageType type, byte[] message) {
+        return keystore().sign(kekReference, account, keyId, versionId, version, spec, algorithm, type, message);
+    }
+
+    @Override
+    public SecretBytes decrypt(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
+            WrappedKeyMaterial version, KeySpec spec, PublicKeyEncryption scheme, byte[] ciphertext) {
+        return keystore().decrypt(kekReference, account, keyId, versionId, version, spec, scheme, ciphertext);
+    }
+
+    @Override
+    public void close() {
+        TokenKeystore current = opened;
+        opened = null;
+        if (current != null) {
+            current.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ReopeningTokenKeystore[" + (opened != null ? "open" : "not open: " + lastFailure) + "]";
+    }
+}
