@@ -81,13 +81,20 @@ final class ReopeningTokenKeystore implements TokenKeystore {
             opened = opener.get();
             log.info("HSM: the token is open; HSM keys are served");
         } catch (KeystoreUnavailableException e) {
-            if (!e.getMessage().equals(lastFailure)) {
-                log.error("HSM: the token cannot be opened, so HSM keys are refused until it can "
-                        + "(SOFTWARE keys are served): {}", e.getMessage());
-            }
-            lastFailure = e.getMessage();
+            failed(e.getMessage());
+        } catch (RuntimeException | LinkageError e) {
+            // A library that loads but misbehaves, or JNA's own failure: still only the HSM's fault.
+            failed(e.getClass().getSimpleName() + ": " + e.getMessage());
         }
         return opened;
+    }
+
+    private void failed(String why) {
+        if (!why.equals(lastFailure)) {
+            log.error("HSM: the token cannot be opened, so HSM keys are refused until it can "
+                    + "(SOFTWARE keys are served): {}", why);
+        }
+        lastFailure = why;
     }
 
     @Override
