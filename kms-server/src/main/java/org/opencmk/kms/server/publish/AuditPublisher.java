@@ -7,10 +7,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -182,17 +180,7 @@ final class AuditPublisher implements SmartLifecycle {
                 sends.add(producer.send(new ProducerRecord<>(topic, kafkaKey(row.record()),
                         row.record().getBytes(StandardCharsets.UTF_8))));
             }
-            long deadline = System.nanoTime() + acknowledgedWithin.toNanos();
-            for (Future<RecordMetadata> sent : sends) {
-                try {
-                    sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (ExecutionException | TimeoutException e) {
-                    throw new IllegalStateException("Kafka did not acknowledge the audit records", e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for Kafka", e);
-                }
-            }
+            OrderedSender.awaitAcknowledgements(sends, acknowledgedWithin, "Kafka did not acknowledge the audit records");
         } catch (RuntimeException e) {
             // Nothing of this batch may reach Kafka after its retry has begun.
             producer.abandonBatch();

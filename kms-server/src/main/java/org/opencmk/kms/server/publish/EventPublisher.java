@@ -4,10 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -63,7 +60,8 @@ final class EventPublisher implements AutoCloseable {
         List<Future<RecordMetadata>> sends = batch.getOrComputeResource(SENDS, name -> {
             List<Future<RecordMetadata>> pending = new ArrayList<>();
             producer.beginBatch();
-            batch.onPrepareCommit(unit -> awaitAcknowledgements(pending, acknowledgedWithin));
+            batch.onPrepareCommit(unit -> OrderedSender.awaitAcknowledgements(pending, acknowledgedWithin,
+                    "Kafka did not acknowledge the events; the batch is retried"));
             // Nothing of a failed batch may reach Kafka after its retry has begun.
             batch.onRollback(unit -> producer.abandonBatch());
             return pending;
@@ -75,20 +73,6 @@ final class EventPublisher implements AutoCloseable {
     @Override
     public void close() {
         producer.close();
-    }
-
-    private static void awaitAcknowledgements(List<Future<RecordMetadata>> sends, Duration patience) {
-        long deadline = System.nanoTime() + patience.toNanos();
-        for (Future<RecordMetadata> sent : sends) {
-            try {
-                sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IllegalStateException("Kafka did not acknowledge the events; the batch is retried", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for Kafka", e);
-            }
-        }
     }
 
     /** A deleted key's owner, from its first event. */

@@ -1,7 +1,11 @@
 package org.opencmk.kms.server.publish;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
@@ -93,6 +97,25 @@ final class OrderedSender implements AutoCloseable {
             log.info("A send to Kafka failed: its producer is closed with every send pending in it, and the batch "
                     + "will be sent again in order through a new one");
             producer.close(Duration.ZERO);
+        }
+    }
+
+    /**
+     * Waits for every send of a batch to be acknowledged, {@code patience} in all.
+     *
+     * @throws IllegalStateException saying {@code failure} if one was not
+     */
+    static void awaitAcknowledgements(List<Future<RecordMetadata>> sends, Duration patience, String failure) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        for (Future<RecordMetadata> sent : sends) {
+            try {
+                sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IllegalStateException(failure, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for Kafka", e);
+            }
         }
     }
 
