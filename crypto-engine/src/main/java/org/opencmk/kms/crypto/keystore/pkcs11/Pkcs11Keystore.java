@@ -298,7 +298,7 @@ public final class Pkcs11Keystore implements TokenKeystore {
         }
         TokenReference version = kek.newVersion(versionId);
         withObject(kek, (c, s, kekHandle) -> c.createObject(s, aesTemplate(version)
-                .with(CKA_VALUE, material.insecureBytes().clone())));
+                .with(CKA_VALUE, material.insecureBytes())));
         return new WrappedKeyMaterial(version.toBytes());
     }
 
@@ -605,6 +605,30 @@ public final class Pkcs11Keystore implements TokenKeystore {
             handles.put(ROOT_LABEL, new long[] {generation, handle});
             return handle;
         }
+    }
+
+    /**
+     * Labels of the token objects of {@code keyId}, and of the root key, that are not sensitive,
+     * non-extractable token objects: what must stay empty.
+     */
+    java.util.List<String> exposedObjects(KeyId keyId) {
+        return call((c, s) -> {
+            java.util.List<String> exposed = new java.util.ArrayList<>();
+            long[] objects = c.findById(s, TokenReference.uuidBytes(keyId.uuid()));
+            long[] all = Arrays.copyOf(objects, objects.length + 1);
+            all[objects.length] = rootKey(c, s);
+            for (long object : all) {
+                if (!isTrue(c.attribute(s, object, CKA_SENSITIVE)) || isTrue(c.attribute(s, object, CKA_EXTRACTABLE))
+                        || !isTrue(c.attribute(s, object, CKA_TOKEN))) {
+                    exposed.add(new String(c.attribute(s, object, CKA_LABEL), StandardCharsets.UTF_8));
+                }
+            }
+            return exposed;
+        });
+    }
+
+    private static boolean isTrue(byte[] ckBool) {
+        return ckBool.length == 1 && ckBool[0] != 0;
     }
 
     /** How many token objects carry the key id of {@code keyId} (any account): what destruction must empty. */

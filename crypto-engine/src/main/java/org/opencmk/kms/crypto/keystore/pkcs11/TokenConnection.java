@@ -88,7 +88,12 @@ final class TokenConnection implements AutoCloseable {
         this.clock = clock;
         synchronized (this) {
             lastAttempt = clock.instant();
-            open = openNow();
+            try {
+                open = openNow();
+            } catch (RuntimeException e) {
+                close(); // releases this connection's share of the library
+                throw e;
+            }
         }
     }
 
@@ -250,7 +255,8 @@ final class TokenConnection implements AutoCloseable {
         try {
             long rv = library.C_Login(new NativeLong(session), new NativeLong(CKU_USER), pinBytes,
                     new NativeLong(pinBytes.length)).longValue();
-            // Login is per application: another keystore of this process may have logged in already.
+            // Login is per application: another keystore of this process may have logged in already
+            // (and then a wrong PIN goes unnoticed here; the process holds the right one anyway).
             if (rv != 0 && rv != ReturnCodes.CKR_USER_ALREADY_LOGGED_IN) {
                 throw new Pkcs11Error("C_Login", rv);
             }

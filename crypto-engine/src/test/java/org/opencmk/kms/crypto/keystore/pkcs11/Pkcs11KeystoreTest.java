@@ -264,6 +264,18 @@ class Pkcs11KeystoreTest extends KeystoreContract {
     }
 
     @Test
+    void everyObjectIsASensitiveNonExtractableTokenObject() {
+        byte[] kek = keystore.createKeyEncryptionKey(OWNER, keyId);
+        token().generateMaterial(kek, OWNER, keyId, versionId, KeySpec.AES_256);
+        token().wrapMaterial(kek, OWNER, keyId, KeyVersionId.random(), RandomSource.newMaterial(KeySpec.AES_256));
+        token().generateKeyPair(kek, OWNER, keyId, KeyVersionId.random(), KeySpec.RSA_2048);
+        token().generateKeyPair(kek, OWNER, keyId, KeyVersionId.random(), KeySpec.ECC_P256);
+
+        assertThat(token().countObjects(keyId)).as("KEK and four versions, no public key left").isEqualTo(5);
+        assertThat(token().exposedObjects(keyId)).isEmpty();
+    }
+
+    @Test
     void aReopenedKeystoreFindsRootKeyEncryptionKeyAndVersionsAgain() throws Exception {
         byte[] kek = keystore.createKeyEncryptionKey(OWNER, keyId);
         byte[] fingerprint = keystore.fingerprintMaterial(kek, OWNER, keyId, SecretBytes.copyOf(PLAINTEXT));
