@@ -134,7 +134,8 @@ import org.opencmk.kms.events.WrappedKeyMaterial;
  * into a sensitive, non-extractable session object, used for {@code CKM_AES_GCM} and destroyed.
  * So a version's material needs {@code CKA_ENCRYPT} (for {@code L}) and {@code CKA_DERIVE}.
  *
- * <p>RSAES-OAEP with SHA-256: SoftHSM2 accepts only SHA-1 in {@code CKM_RSA_PKCS_OAEP}, so the
+ * <p>RSAES-OAEP with SHA-256: SoftHSM2 2.6.1 accepts only SHA-1 in {@code CKM_RSA_PKCS_OAEP} (it
+ * answers {@code CKR_ARGUMENTS_BAD} at {@code C_DecryptInit} for SHA-256), so the
  * token runs the raw RSA decryption ({@code CKM_RSA_X_509}) and the host removes the OAEP padding
  * (BouncyCastle's {@link OAEPEncoding}); the private key stays in the token, the padded message
  * passes through host memory and is zeroed.
@@ -244,8 +245,7 @@ public final class Pkcs11Keystore implements TokenKeystore {
 
     @Override
     public byte[] bindKeyEncryptionKey(byte[] kekReference, AccountId account, KeyId keyId) {
-        TokenReference kek = TokenReference.kek(kekReference, account, keyId);
-        withObject(kek, (c, s, handle) -> handle);
+        requireKek(TokenReference.kek(kekReference, account, keyId));
         return kekReference;
     }
 
@@ -297,8 +297,8 @@ public final class Pkcs11Keystore implements TokenKeystore {
                     + material.length() + ")");
         }
         TokenReference version = kek.newVersion(versionId);
-        withObject(kek, (c, s, kekHandle) -> c.createObject(s, aesTemplate(version)
-                .with(CKA_VALUE, material.insecureBytes())));
+        requireKek(kek);
+        call((c, s) -> c.createObject(s, aesTemplate(version).with(CKA_VALUE, material.insecureBytes())));
         return new WrappedKeyMaterial(version.toBytes());
     }
 
@@ -317,7 +317,8 @@ public final class Pkcs11Keystore implements TokenKeystore {
             throw new UnsupportedByKeystoreException("the PKCS#11 keystore cannot generate " + spec + " material");
         }
         TokenReference version = kek.newVersion(versionId);
-        withObject(kek, (c, s, kekHandle) -> c.generateKey(s, Cryptoki.mechanism(CKM_AES_KEY_GEN),
+        requireKek(kek);
+        call((c, s) -> c.generateKey(s, Cryptoki.mechanism(CKM_AES_KEY_GEN),
                 aesTemplate(version).with(CKA_VALUE_LEN, AES_256_LENGTH)));
         return new WrappedKeyMaterial(version.toBytes());
     }
@@ -347,7 +348,8 @@ public final class Pkcs11Keystore implements TokenKeystore {
             default -> throw new UnsupportedByKeystoreException("the PKCS#11 keystore cannot generate " + spec
                     + " key pairs");
         }
-        byte[] der = withObject(kek, (c, s, kekHandle) -> {
+        requireKek(kek);
+        byte[] der = call((c, s) -> {
             long[] pair = c.generateKeyPair(s, Cryptoki.mechanism(mechanism), publicKey, privateKey);
             try {
                 return spec == KeySpec.RSA_2048
@@ -685,6 +687,20 @@ public final class Pkcs11Keystore implements TokenKeystore {
                 }
             }
         });
+    }
+
+    /**
+     * Checks that the KEK is still in the token before a version is added under it (a destroyed
+     * CMK gets no new objects), reading its label back rather than trusting a cached handle.
+     */
+    private void requireKek(TokenReference kek) {
+        String label = kek.label();
+        String found = withObject(kek, (c, s, handle) -> new String(c.attribute(s, handle, CKA_LABEL),
+                StandardCharsets.UTF_8));
+        if (!found.equals(label)) {
+            handles.remove(label);
+            withObject(kek, (c, s, handle) -> handle);
+        }
     }
 
     private long handle(Cryptoki c, long session, String label, TokenReference reference) {

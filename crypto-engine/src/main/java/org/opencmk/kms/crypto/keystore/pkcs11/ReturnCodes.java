@@ -8,6 +8,7 @@ final class ReturnCodes {
     static final long CKR_HOST_MEMORY = 0x02;
     static final long CKR_SLOT_ID_INVALID = 0x03;
     static final long CKR_GENERAL_ERROR = 0x05;
+    static final long CKR_ARGUMENTS_BAD = 0x07;
     static final long CKR_DEVICE_ERROR = 0x30;
     static final long CKR_DEVICE_MEMORY = 0x31;
     static final long CKR_DEVICE_REMOVED = 0x32;
@@ -32,6 +33,7 @@ final class ReturnCodes {
             Map.entry(CKR_HOST_MEMORY, "CKR_HOST_MEMORY"),
             Map.entry(CKR_SLOT_ID_INVALID, "CKR_SLOT_ID_INVALID"),
             Map.entry(CKR_GENERAL_ERROR, "CKR_GENERAL_ERROR"),
+            Map.entry(CKR_ARGUMENTS_BAD, "CKR_ARGUMENTS_BAD"),
             Map.entry(CKR_DEVICE_ERROR, "CKR_DEVICE_ERROR"),
             Map.entry(CKR_DEVICE_MEMORY, "CKR_DEVICE_MEMORY"),
             Map.entry(CKR_DEVICE_REMOVED, "CKR_DEVICE_REMOVED"),

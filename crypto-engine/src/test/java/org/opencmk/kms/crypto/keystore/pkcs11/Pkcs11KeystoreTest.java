@@ -346,6 +346,38 @@ class Pkcs11KeystoreTest extends KeystoreContract {
         assertThat(keystore.unwrapSecret("api-secret-key:AKIDrecover", secret).insecureBytes()).isEqualTo(PLAINTEXT);
     }
 
+    @Test
+    void aFullTokenIsReportedAsFullAndTheConnectionKept() {
+        try (TokenConnection connection = new TokenConnection(SoftHsmToken.LIBRARY,
+                new TokenConnection.TokenSelector(SoftHsmToken.LABEL, -1), SoftHsmToken.pin(), 1, Duration.ofSeconds(1),
+                Clock.systemUTC())) {
+            assertThatThrownBy(() -> connection.withSession((c, s) -> {
+                throw new Pkcs11Error("C_GenerateKey", ReturnCodes.CKR_DEVICE_MEMORY);
+            })).isInstanceOf(KeystoreUnavailableException.class).hasMessageContaining("is full");
+            assertThat(connection.available()).isTrue();
+        }
+    }
+
+    @Test
+    void concurrentCallsShareThePoolOfSessions() throws Exception {
+        byte[] kek = keystore.createKeyEncryptionKey(OWNER, keyId);
+        WrappedKeyMaterial version = token().generateMaterial(kek, OWNER, keyId, versionId, KeySpec.AES_256);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(12);
+        try {
+            java.util.List<java.util.concurrent.Future<byte[]>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 96; i++) {
+                results.add(threads.submit(() -> token().decrypt(kek, OWNER, version, CiphertextBlob.parse(
+                        token().encrypt(kek, OWNER, keyId, versionId, version, KeySpec.AES_256, PLAINTEXT, CONTEXT)),
+                        CONTEXT)));
+            }
+            for (java.util.concurrent.Future<byte[]> result : results) {
+                assertThat(result.get()).isEqualTo(PLAINTEXT);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
     private static final class MutableClock extends Clock {
         private Instant now = Instant.parse("2026-11-30T20:00:00Z");
 
