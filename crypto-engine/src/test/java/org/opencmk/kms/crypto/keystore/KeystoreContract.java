@@ -22,7 +22,8 @@ import org.opencmk.kms.events.WrappedKeyMaterial;
 /**
  * What every {@link Keystore} guarantees, whatever holds its root. A backend's test extends this
  * class and says how to open a fresh keystore (as kroxylicious's {@code KmsIT} does through a
- * {@code TestKmsFacade}); the PKCS#11 keystore will run this same suite.
+ * {@code TestKmsFacade}); {@code Pkcs11KeystoreTest} runs it against a SoftHSM2 token, whose
+ * material never leaves it: hence {@link #assertHolds} and {@link #use}, which it overrides.
  */
 public abstract class KeystoreContract {
 

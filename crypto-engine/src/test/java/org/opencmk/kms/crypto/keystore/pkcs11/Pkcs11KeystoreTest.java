@@ -276,6 +276,22 @@ class Pkcs11KeystoreTest extends KeystoreContract {
     }
 
     @Test
+    void aCachedHandleOfAnObjectDestroyedElsewhereIsLookedUpAgainAndFoundMissing() {
+        byte[] kek = keystore.createKeyEncryptionKey(OWNER, keyId);
+        WrappedKeyMaterial version = token().generateMaterial(kek, OWNER, keyId, versionId, KeySpec.AES_256);
+        use(kek, OWNER, keyId, versionId, version); // caches the handle
+
+        try (Pkcs11Keystore otherNode = (Pkcs11Keystore) openKeystore()) {
+            otherNode.destroyKeyEncryptionKey(keyId, kek);
+        }
+
+        assertThatThrownBy(() -> use(kek, OWNER, keyId, versionId, version))
+                .isInstanceOf(KeyMaterialUnavailableException.class)
+                .hasMessageContaining("not in the token");
+        assertThat(token().available()).isTrue();
+    }
+
+    @Test
     void aReopenedKeystoreFindsRootKeyEncryptionKeyAndVersionsAgain() throws Exception {
         byte[] kek = keystore.createKeyEncryptionKey(OWNER, keyId);
         byte[] fingerprint = keystore.fingerprintMaterial(kek, OWNER, keyId, SecretBytes.copyOf(PLAINTEXT));
