@@ -37,7 +37,8 @@ import ru.rutoken.pkcs11jna.Pkcs11;
  * handles do not survive that, which is why {@link #generation()} changes.
  *
  * <p>The library is loaded once per process and path; Cryptoki's state (initialisation, login) is
- * per process too, so keystores on one library share it: the last one closed finalizes it.
+ * per process too, so keystores on one library share it: the last one closed finalizes it, and a
+ * re-open by one (C_Finalize) drops the others' sessions too, which then re-open in turn.
  */
 final class TokenConnection implements AutoCloseable {
 
