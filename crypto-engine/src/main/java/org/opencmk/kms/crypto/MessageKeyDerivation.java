@@ -88,6 +88,19 @@ final class MessageKeyDerivation {
         }
         KeyedBlockCipher cipher = ciphers.get();
         byte[] k1 = cipher.k1For(material);
+        byte[] inputs = inputs(k1, nonce, nonceOffset, keyLength);
+        byte[] key = new byte[keyLength];
+        cipher.encryptBlocks(inputs, key);
+        // M XOR K1 with a public nonce would give K1 away
+        Arrays.fill(inputs, (byte) 0);
+        return key;
+    }
+
+    /**
+     * The PRF inputs {@code M1 XOR K1 || M2 XOR K1 || ...}, {@code keyLength} bytes, that the block
+     * cipher encrypts into the message key; secret, since they give {@code K1} away.
+     */
+    static byte[] inputs(byte[] k1, byte[] nonce, int nonceOffset, int keyLength) {
         byte[] inputs = new byte[keyLength];
         for (int offset = 0, counter = 1; offset < keyLength; offset += BLOCK_LENGTH, counter++) {
             // counter (16 bits, big-endian) || label || 0x00 separator || context
@@ -100,11 +113,7 @@ final class MessageKeyDerivation {
                 inputs[offset + i] ^= k1[i];
             }
         }
-        byte[] key = new byte[keyLength];
-        cipher.encryptBlocks(inputs, key);
-        // M XOR K1 with a public nonce would give K1 away
-        Arrays.fill(inputs, (byte) 0);
-        return key;
+        return inputs;
     }
 
     /** CMAC's subkey K1 from L = E(0): a doubling in GF(2^128). */

@@ -22,7 +22,8 @@ import org.opencmk.kms.events.WrappedKeyMaterial;
 /**
  * What every {@link Keystore} guarantees, whatever holds its root. A backend's test extends this
  * class and says how to open a fresh keystore (as kroxylicious's {@code KmsIT} does through a
- * {@code TestKmsFacade}); the PKCS#11 keystore will run this same suite.
+ * {@code TestKmsFacade}); {@code Pkcs11KeystoreTest} runs it against a SoftHSM2 token, whose
+ * material never leaves it: hence {@link #assertHolds} and {@link #use}, which it overrides.
  */
 public abstract class KeystoreContract {
 
@@ -39,6 +40,26 @@ public abstract class KeystoreContract {
 
     /** A new keystore with its own root, as empty as the backend allows. */
     protected abstract Keystore openKeystore() throws Exception;
+
+    /**
+     * Proves that {@code wrapped} holds {@code material}. By default by unwrapping it; a keystore
+     * whose material never leaves (a token) proves it by using it.
+     */
+    protected void assertHolds(byte[] kek, AccountId account, KeyId keyId, KeyVersionId versionId,
+            WrappedKeyMaterial wrapped, SecretBytes material) {
+        try (SecretBytes unwrapped = keystore.unwrapMaterial(kek, account, keyId, versionId, wrapped)) {
+            assertThat(unwrapped.insecureBytes()).isEqualTo(material.insecureBytes());
+        }
+    }
+
+    /**
+     * Uses the material {@code wrapped} stands for, as {@code keyId}'s version {@code versionId}
+     * under {@code kek}, throwing what the keystore throws. By default: unwraps it.
+     */
+    protected void use(byte[] kek, AccountId account, KeyId keyId, KeyVersionId versionId,
+            WrappedKeyMaterial wrapped) {
+        keystore.unwrapMaterial(kek, account, keyId, versionId, wrapped).destroy();
+    }
 
     @BeforeEach
     void open() throws Exception {
@@ -61,16 +82,14 @@ public abstract class KeystoreContract {
         try (SecretBytes material = RandomSource.newMaterial(KeySpec.AES_256)) {
             WrappedKeyMaterial wrapped = keystore.wrapMaterial(kek, ACCOUNT, KEY_A, VERSION_1, material);
 
-            try (SecretBytes unwrapped = keystore.unwrapMaterial(kek, ACCOUNT, KEY_A, VERSION_1, wrapped)) {
-                assertThat(unwrapped.insecureBytes()).isEqualTo(material.insecureBytes());
-            }
+            assertHolds(kek, ACCOUNT, KEY_A, VERSION_1, wrapped, material);
         }
     }
 
     @Test
     void wrappingDoesNotConsumeTheCallersMaterial() {
         byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
-        SecretBytes material = RandomSource.newMaterial(KeySpec.SM4);
+        SecretBytes material = RandomSource.newMaterial(KeySpec.AES_256);
 
         keystore.wrapMaterial(kek, ACCOUNT, KEY_A, VERSION_1, material);
 
@@ -91,7 +110,7 @@ public abstract class KeystoreContract {
         byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
         WrappedKeyMaterial wrapped = keystore.wrapMaterial(kek, ACCOUNT, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256));
 
-        assertThatThrownBy(() -> keystore.unwrapMaterial(kek, ACCOUNT, KEY_A, VERSION_2, wrapped))
+        assertThatThrownBy(() -> use(kek, ACCOUNT, KEY_A, VERSION_2, wrapped))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
     }
 
@@ -102,11 +121,11 @@ public abstract class KeystoreContract {
         WrappedKeyMaterial wrappedForA =
                 keystore.wrapMaterial(kekOfA, ACCOUNT, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256));
 
-        assertThatThrownBy(() -> keystore.unwrapMaterial(kekOfB, ACCOUNT, KEY_B, VERSION_1, wrappedForA))
+        assertThatThrownBy(() -> use(kekOfB, ACCOUNT, KEY_B, VERSION_1, wrappedForA))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
-        assertThatThrownBy(() -> keystore.unwrapMaterial(kekOfA, ACCOUNT, KEY_B, VERSION_1, wrappedForA))
+        assertThatThrownBy(() -> use(kekOfA, ACCOUNT, KEY_B, VERSION_1, wrappedForA))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
-        assertThatThrownBy(() -> keystore.unwrapMaterial(kekOfB, ACCOUNT, KEY_A, VERSION_1, wrappedForA))
+        assertThatThrownBy(() -> use(kekOfB, ACCOUNT, KEY_A, VERSION_1, wrappedForA))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
     }
 
@@ -114,7 +133,7 @@ public abstract class KeystoreContract {
     void aKeyEncryptionKeyServesOnlyTheKeyItWasCreatedFor() {
         byte[] kekOfA = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
 
-        assertThatThrownBy(() -> keystore.wrapMaterial(kekOfA, ACCOUNT, KEY_B, VERSION_1, RandomSource.newMaterial(KeySpec.SM4)))
+        assertThatThrownBy(() -> keystore.wrapMaterial(kekOfA, ACCOUNT, KEY_B, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256)))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
     }
 
@@ -126,7 +145,7 @@ public abstract class KeystoreContract {
 
         assertThatThrownBy(() -> keystore.wrapMaterial(kek, OTHER_ACCOUNT, KEY_A, VERSION_1,
                 RandomSource.newMaterial(KeySpec.AES_256))).isInstanceOf(KeyMaterialUnavailableException.class);
-        assertThatThrownBy(() -> keystore.unwrapMaterial(kek, OTHER_ACCOUNT, KEY_A, VERSION_1, wrapped))
+        assertThatThrownBy(() -> use(kek, OTHER_ACCOUNT, KEY_A, VERSION_1, wrapped))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
         assertThatThrownBy(() -> keystore.bindKeyEncryptionKey(kek, OTHER_ACCOUNT, KEY_A))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
@@ -146,7 +165,7 @@ public abstract class KeystoreContract {
         WrappedKeyMaterial underFirst =
                 keystore.wrapMaterial(first, ACCOUNT, KEY_A, VERSION_1, RandomSource.newMaterial(KeySpec.AES_256));
 
-        assertThatThrownBy(() -> keystore.unwrapMaterial(second, ACCOUNT, KEY_A, VERSION_1, underFirst))
+        assertThatThrownBy(() -> use(second, ACCOUNT, KEY_A, VERSION_1, underFirst))
                 .isInstanceOf(KeyMaterialUnavailableException.class);
     }
 
@@ -158,7 +177,7 @@ public abstract class KeystoreContract {
         for (int position = 0; position < wrapped.length; position++) {
             byte[] altered = wrapped.clone();
             altered[position] ^= 0x01;
-            assertThatThrownBy(() -> keystore.unwrapMaterial(kek, ACCOUNT, KEY_A, VERSION_1, new WrappedKeyMaterial(altered)))
+            assertThatThrownBy(() -> use(kek, ACCOUNT, KEY_A, VERSION_1, new WrappedKeyMaterial(altered)))
                     .as("byte %d flipped", position)
                     .isInstanceOf(KeyMaterialUnavailableException.class);
         }
@@ -248,7 +267,7 @@ public abstract class KeystoreContract {
     @Test
     void fingerprintingDoesNotConsumeTheCallersMaterial() {
         byte[] kek = keystore.createKeyEncryptionKey(ACCOUNT, KEY_A);
-        SecretBytes material = RandomSource.newMaterial(KeySpec.SM4);
+        SecretBytes material = RandomSource.newMaterial(KeySpec.AES_256);
 
         keystore.fingerprintMaterial(kek, ACCOUNT, KEY_A, material);
 
