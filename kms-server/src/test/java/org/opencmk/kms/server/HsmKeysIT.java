@@ -111,12 +111,12 @@ class HsmKeysIT {
             }
             // The HSM configured with a wrong PIN, then with a library that is not there.
             Map<String, String> wrongPin = new HashMap<>(SoftHsm.settings());
-            wrongPin.put("kms.hsm.pin", "00000000");
+            wrongPin.put("kms.hsm.pin", "wrong-pin-Zq8v");
             KmsServer refused = KmsServer.startOn(dataDir, wrongPin);
             try {
                 checkHsmKeyRefusedSoftwareKeyServed(refused.rawAdmin(), hsmKey, softwareKey, hsmBlob);
                 assertThat(Files.readString(refused.logFile())).as("said at start").containsIgnoringCase("HSM")
-                        .doesNotContain("00000000");
+                        .doesNotContain("wrong-pin-Zq8v");
             } finally {
                 refused.stop();
             }

@@ -57,6 +57,9 @@ class SymmetricCryptographyIT {
     @Test
     void sensitiveDataEncryptsAndDecryptsWithoutNamingTheKeyOnDecrypt() throws Exception {
         String keyId = Sdk.createKey(kms);
+        assertThat(new ObjectMapper().readTree(kms.call("DescribeKey", "{\"KeyId\":\"" + keyId + "\"}"))
+                .path("Response").path("KeyMetadata").path("ProtectionLevel").asText())
+                .as("the level this run is for").isEqualTo(ProtectionLevels.current().name());
 
         EncryptResponse encrypted = kms.Encrypt(encrypt(keyId, b64(CERTIFICATE), null));
         assertThat(encrypted.getKeyId()).isEqualTo(keyId);

@@ -218,7 +218,15 @@ public final class Pkcs11Keystore implements TokenKeystore {
 
     @Override
     public boolean owns(byte[] kekReference) {
-        return TokenReference.looksLikeOne(kekReference);
+        return isTokenReference(kekReference);
+    }
+
+    /**
+     * True if {@code reference} was made by a PKCS#11 keystore (of any token): what a server that
+     * cannot open its token uses to refuse, rather than try in software, an HSM key.
+     */
+    public static boolean isTokenReference(byte[] reference) {
+        return TokenReference.looksLikeOne(reference);
     }
 
     @Override
