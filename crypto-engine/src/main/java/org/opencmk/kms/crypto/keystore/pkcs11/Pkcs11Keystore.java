@@ -719,6 +719,10 @@ public final class Pkcs11Keystore implements TokenKeystore {
         }
         long[] found = c.findObjects(session, new Cryptoki.Template().with(CKA_TOKEN, true).with(CKA_LABEL, label));
         if (found.length == 0) {
+            // A token pulled out finds nothing (SoftHSM2: its directory moved away; a cached handle
+            // gave CKR_OBJECT_HANDLE_INVALID first): that is the token unavailable, not the key
+            // destroyed, which would answer "no such key" for good.
+            connection.requirePresent();
             throw new KeyMaterialUnavailableException(reference.kind() == TokenReference.KEK
                     ? "the key-encryption key of key " + KeyId.of(reference.keyId()) + " is not in the token (destroyed?)"
                     : "the material of key " + KeyId.of(reference.keyId()) + " version "

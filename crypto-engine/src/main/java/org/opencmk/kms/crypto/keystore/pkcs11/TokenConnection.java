@@ -121,6 +121,19 @@ final class TokenConnection implements AutoCloseable {
     }
 
     /**
+     * Confirms the token still answers ({@code C_GetTokenInfo}); otherwise drops the connection, to
+     * be re-opened, and throws.
+     *
+     * @throws KeystoreUnavailableException if the token does not answer
+     */
+    void requirePresent() {
+        if (!available()) {
+            throw new KeystoreUnavailableException("the PKCS#11 " + selector + " is unavailable (" + lastFailure
+                    + "); reconnecting");
+        }
+    }
+
+    /**
      * Runs {@code work} on a borrowed session.
      *
      * @throws KeystoreUnavailableException if the token cannot be reached or is full

@@ -362,6 +362,40 @@ class Pkcs11KeystoreTest extends KeystoreContract {
         assertThat(keystore.unwrapSecret("api-secret-key:AKIDrecover", secret).insecureBytes()).isEqualTo(PLAINTEXT);
     }
 
+    /**
+     * A token pulled out and put back (SoftHSM2: its directory moved away and back, the way to
+     * simulate removal that a running process sees): unavailable meanwhile, never "destroyed", and
+     * served again once back.
+     */
+    @Test
+    void aTokenPulledOutIsUnavailableNeverEmptyAndServesAgainOncePutBack() throws Exception {
+        MutableClock clock = new MutableClock();
+        keystore.close();
+        keystore = Pkcs11Keystore.open(SoftHsmToken.LIBRARY, new TokenConnection.TokenSelector(SoftHsmToken.LABEL, -1),
+                SoftHsmToken.pin(), Duration.ofSeconds(1), clock);
+        byte[] kek = keystore.createKeyEncryptionKey(OWNER, keyId);
+        WrappedKeyMaterial version = token().generateMaterial(kek, OWNER, keyId, versionId, KeySpec.AES_256);
+        CiphertextBlob blob = CiphertextBlob.parse(
+                token().encrypt(kek, OWNER, keyId, versionId, version, KeySpec.AES_256, PLAINTEXT, CONTEXT));
+        java.nio.file.Path tokens = java.nio.file.Path.of(System.getenv("SOFTHSM2_CONF")).resolveSibling("tokens");
+        java.nio.file.Path tokenDirectory;
+        try (var entries = java.nio.file.Files.list(tokens)) {
+            tokenDirectory = entries.filter(java.nio.file.Files::isDirectory).findFirst().orElseThrow();
+        }
+        java.nio.file.Path away = tokens.resolveSibling("pulled-out");
+        java.nio.file.Files.move(tokenDirectory, away);
+        try {
+            assertThatThrownBy(() -> token().decrypt(kek, OWNER, version, blob, CONTEXT))
+                    .isInstanceOf(KeystoreUnavailableException.class);
+            assertThat(token().available()).isFalse();
+        } finally {
+            java.nio.file.Files.move(away, tokenDirectory);
+        }
+        clock.advance(Duration.ofMillis(1500));
+        assertThat(token().available()).as("back, after the retry interval").isTrue();
+        assertThat(token().decrypt(kek, OWNER, version, blob, CONTEXT)).isEqualTo(PLAINTEXT);
+    }
+
     @Test
     void aFullTokenIsReportedAsFullAndTheConnectionKept() {
         try (TokenConnection connection = new TokenConnection(SoftHsmToken.LIBRARY,
