@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
@@ -26,6 +27,7 @@ class HsmKeysIT {
 
     private static final String PLAINTEXT = Base64.getEncoder().encodeToString("hsm-held secret".getBytes());
     private static final String MESSAGE = Base64.getEncoder().encodeToString(new byte[64]);
+    private static final String UNAVAILABLE = "UnsupportedOperation.ServiceTemporaryUnavailable";
 
     @Test
     void aServerWithoutAnHsmRefusesHsmKeysWithClearCodes() {
@@ -132,6 +134,72 @@ class HsmKeysIT {
             server.start();
             assertThat(decrypt(server.rawAdmin(), hsmBlob)).as("served again once the HSM is back").isEqualTo(PLAINTEXT);
         }
+    }
+
+    /**
+     * The token pulled out in the middle of a load and put back (SoftHSM2: its directory moved away
+     * and back): HSM calls answer ServiceTemporaryUnavailable meanwhile, and nothing else (never
+     * CmkNotFound, never InternalError), software calls go on unharmed, GetServiceStatus says so,
+     * and the HSM key serves again once the token is back, its old ciphertexts included.
+     */
+    @Test
+    void aTokenRemovedInTheMiddleOfALoadAndPutBack() throws Exception {
+        assumeThat(SoftHsm.available()).as("SoftHSM2 is installed (.ci/run installs it)").isTrue();
+        try (KmsServer server = KmsServer.start(SoftHsm.settings())) {
+            RawClient kms = server.rawAdmin();
+            String hsmKey = created(kms, "{\"ProtectionLevel\":\"HSM\"}");
+            String softwareKey = created(kms, "{}");
+            String before = encrypt(kms, hsmKey);
+            java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> hsmOutcomes =
+                    new java.util.concurrent.ConcurrentHashMap<>();
+            java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> softwareOutcomes =
+                    new java.util.concurrent.ConcurrentHashMap<>();
+            java.util.concurrent.atomic.AtomicBoolean loading = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread load = new Thread(() -> {
+                while (loading.get()) {
+                    count(hsmOutcomes, kms.call("Encrypt", encryptBody(hsmKey)).errorCode());
+                    count(softwareOutcomes, kms.call("Encrypt", encryptBody(softwareKey)).errorCode());
+                }
+            });
+            load.start();
+            Path tokens = SoftHsm.tokenDirectory();
+            Path token;
+            try (var entries = Files.list(tokens)) {
+                token = entries.filter(Files::isDirectory).findFirst().orElseThrow();
+            }
+            Path away = tokens.resolveSibling("pulled-out");
+            try {
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> hsmOutcomes.containsKey("Success"));
+                Files.move(token, away);
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> hsmOutcomes.containsKey(UNAVAILABLE));
+                assertThat(kms.call("GetServiceStatus", "{}").response().path("ExclusiveHSMEnabled").asBoolean())
+                        .as("while the token is out").isFalse();
+                int softwareBefore = softwareOutcomes.get("Success").get();
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> softwareOutcomes.get("Success").get() > softwareBefore + 20);
+            } finally {
+                if (Files.exists(away)) {
+                    Files.move(away, token);
+                }
+            }
+            int hsmBefore = hsmOutcomes.get("Success").get();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> hsmOutcomes.get("Success").get() > hsmBefore + 20);
+            loading.set(false);
+            load.join();
+
+            assertThat(hsmOutcomes.keySet()).as("HSM calls: served, or refused as temporarily unavailable")
+                    .containsExactlyInAnyOrder("Success", UNAVAILABLE);
+            assertThat(softwareOutcomes.keySet()).as("software calls never notice").containsExactly("Success");
+            assertThat(decrypt(kms, before)).isEqualTo(PLAINTEXT);
+            assertThat(kms.call("GetServiceStatus", "{}").response().path("ExclusiveHSMEnabled").asBoolean()).isTrue();
+        }
+    }
+
+    private static void count(java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> outcomes, String error) {
+        outcomes.computeIfAbsent(error == null ? "Success" : error, k -> new java.util.concurrent.atomic.AtomicInteger())
+                .incrementAndGet();
     }
 
     private static void checkHsmKeyRefusedSoftwareKeyServed(RawClient kms, String hsmKey, String softwareKey,

@@ -74,6 +74,11 @@ public final class TestRecords {
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(ProducerConfig.ACKS_CONFIG, "all");
         properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        // One batch in flight per connection: on a fresh partition whose leader is announced but not
+        // yet serving, the first batch got NOT_LEADER_OR_FOLLOWER while the next ones overtook it,
+        // and the idempotent producer then retried through OUT_OF_ORDER_SEQUENCE_NUMBER for minutes
+        // (AuditChainIT failed so on a loaded machine, leaders awaited and all).
+        properties.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         properties.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
         properties.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
