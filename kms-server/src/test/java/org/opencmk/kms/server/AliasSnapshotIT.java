@@ -81,6 +81,16 @@ class AliasSnapshotIT {
                 .isEqualTo(otherKey);
         assertError("InvalidParameterValue.AliasAlreadyExists",
                 () -> call("CreateAlias", "{\"Alias\":\"alias-6\",\"KeyId\":\"" + keyId + "\"}"));
+
+        // CreateKey with an alias asks the same registry.
+        CreateKeyRequest taken = new CreateKeyRequest();
+        taken.setAlias("alias-7");
+        assertError("InvalidParameterValue.AliasAlreadyExists", () -> kms.CreateKey(taken));
+        CreateKeyRequest free = new CreateKeyRequest();
+        free.setAlias("alias-" + (MANY_ALIASES + 2 * AliasRegistry.SNAPSHOT_AFTER_EVENTS + 5));
+        String named = kms.CreateKey(free).getKeyId();
+        assertThat(call("DescribeKey", "{\"KeyId\":\"" + free.getAlias() + "\"}").path("KeyMetadata").path("KeyId").asText())
+                .isEqualTo(named);
     }
 
     @Test
