@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.opencmk.kms.command.alias.AliasRegistry;
 import org.opencmk.kms.server.support.KmsServer;
 import org.opencmk.kms.server.support.Nodes;
 
@@ -27,6 +28,8 @@ class TwoNodesIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration PROPAGATION = Duration.ofSeconds(10);
     private static final int ALIASES = 24;
+    /** Aliases made before the race: the race takes the registry past its snapshot threshold. */
+    private static final int FILLER_ALIASES = AliasRegistry.SNAPSHOT_AFTER_EVENTS - ALIASES / 2;
 
     @Test
     void aChangeOnOneNodeIsHonouredByTheOther() throws Exception {
@@ -51,6 +54,12 @@ class TwoNodesIT {
 
                 // both nodes change one account's alias registry at once: conflicts are retried, none is lost
                 one.call("EnableKey", "{\"KeyId\":\"" + keyId + "\"}");
+                // ... and the race crosses the registry's snapshot threshold, so both nodes may
+                // snapshot it while the other changes it (issue 17, part 3)
+                String fillerKey = one.CreateKey(new CreateKeyRequest()).getKeyId();
+                for (int i = 0; i < FILLER_ALIASES; i++) {
+                    one.call("CreateAlias", "{\"Alias\":\"filler-" + i + "\",\"KeyId\":\"" + fillerKey + "\"}");
+                }
                 var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
                 var outcomes = new java.util.ArrayList<java.util.concurrent.Future<String>>();
                 for (int i = 0; i < ALIASES; i++) {
@@ -72,6 +81,18 @@ class TwoNodesIT {
                     }
                     assertThat(seen).as("every node sees every alias").isEqualTo(ALIASES);
                 }
+                for (int i = 0; i < ALIASES; i++) {
+                    KmsClient node = i % 2 == 0 ? two : one;
+                    String body = "{\"Alias\":\"race-" + i + "\",\"KeyId\":\"" + fillerKey + "\"}";
+                    assertThat(errorOf(() -> node.call("CreateAlias", body)))
+                            .as("each node's registry, snapshot or not, holds race-" + i)
+                            .isEqualTo("InvalidParameterValue.AliasAlreadyExists");
+                }
+                assertThat(first.bean(org.springframework.jdbc.core.JdbcTemplate.class).queryForObject(
+                        "SELECT count(*) FROM snapshotevententry WHERE type = 'AliasRegistry'", Integer.class))
+                        .as("the registry was snapshotted").isPositive();
+                assertThat(JSON.readTree(one.call("ListAliases", "{\"Limit\":1}")).path("Response").path("TotalCount").asInt())
+                        .isEqualTo(FILLER_ALIASES + ALIASES);
             }
         }
     }

@@ -2,13 +2,17 @@ package org.opencmk.kms.command.alias;
 
 import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import org.axonframework.eventsourcing.EventSourcingHandler;
 import org.axonframework.modelling.command.Aggregate;
 import org.axonframework.modelling.command.AggregateIdentifier;
 import org.axonframework.modelling.command.Repository;
+import org.axonframework.serialization.Revision;
 import org.opencmk.kms.events.AccountId;
 import org.opencmk.kms.events.AliasCreated;
 import org.opencmk.kms.events.AliasDeleted;
@@ -23,12 +27,36 @@ import org.opencmk.kms.events.KmsException;
  * All aliases of one account. One aggregate per account makes "unique within the account" a
  * plain map lookup under the aggregate's optimistic lock, instead of a cross-aggregate
  * uniqueness check.
+ *
+ * <p>An account's alias history only grows, so the registry is snapshotted: a command loads the
+ * newest snapshot and at most about {@link #SNAPSHOT_AFTER_EVENTS} events after it, never the
+ * whole history (issue 17, part 3). The snapshot is this object, serialized by Axon's Jackson
+ * serializer as {@code {"account":…,"aliases":{name: keyId, …}}}; its layout is the class's
+ * {@link Revision}. Change the fields or their meaning and the revision must change too: Axon then
+ * skips the snapshots of the old revision (a {@code RevisionSnapshotFilter}) and replays the
+ * events, so an old snapshot is never read into a new layout. Concurrent changes from several
+ * nodes are still decided by the event store's optimistic lock; a snapshot is only ever written
+ * from committed events, after the command's transaction.
  */
-@org.axonframework.spring.stereotype.Aggregate
+@org.axonframework.spring.stereotype.Aggregate(snapshotTriggerDefinition = AliasRegistry.SNAPSHOT_TRIGGER)
+@Revision(AliasRegistry.SNAPSHOT_LAYOUT)
 public class AliasRegistry {
 
+    /** The snapshot layout: the two properties below. Bump it with any change to them. */
+    public static final String SNAPSHOT_LAYOUT = "1";
+    /**
+     * Events replayed on top of the newest snapshot before the next one is taken: a load reads
+     * the snapshot plus at most this many events, whatever the account's history.
+     */
+    public static final int SNAPSHOT_AFTER_EVENTS = 100;
+    /** Name of the {@code SnapshotTriggerDefinition} bean that kms-server declares for the registry. */
+    public static final String SNAPSHOT_TRIGGER = "aliasRegistrySnapshotTrigger";
+
     @AggregateIdentifier
+    @JsonProperty("account")
     private AccountId account;
+    /** Alias name to key, sorted so that deleting a key's aliases applies its events in one order. */
+    @JsonProperty("aliases")
     private final Map<String, KeyId> keyOfAlias = new TreeMap<>();
 
     protected AliasRegistry() {
@@ -37,6 +65,14 @@ public class AliasRegistry {
 
     private AliasRegistry(AccountId account) {
         this.account = account;
+    }
+
+    /** From a snapshot. */
+    @JsonCreator
+    private AliasRegistry(@JsonProperty("account") AccountId account,
+                          @JsonProperty("aliases") Map<String, KeyId> keyOfAlias) {
+        this.account = Objects.requireNonNull(account, "account");
+        this.keyOfAlias.putAll(Objects.requireNonNull(keyOfAlias, "aliases"));
     }
 
     /** The account's registry; an account that never had an alias gets an empty one. */

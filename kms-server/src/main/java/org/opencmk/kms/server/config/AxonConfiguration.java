@@ -20,6 +20,12 @@ import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
 import org.axonframework.serialization.Serializer;
+import java.util.Optional;
+import org.axonframework.eventhandling.DomainEventMessage;
+import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
+import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
+import org.axonframework.eventsourcing.Snapshotter;
+import org.opencmk.kms.command.alias.AliasRegistry;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.axonframework.eventhandling.TrackingEventProcessorConfiguration;
 import org.axonframework.eventhandling.tokenstore.inmemory.InMemoryTokenStore;
@@ -74,7 +80,7 @@ public class AxonConfiguration {
                                                  org.axonframework.config.Configuration configuration,
                                                  ConnectionProvider connectionProvider,
                                                  TransactionManager transactionManager) {
-        return JdbcEventStorageEngine.builder()
+        return new SnapshotReadingEventStorageEngine(JdbcEventStorageEngine.builder()
                 .snapshotSerializer(defaultSerializer)
                 .upcasterChain(configuration.upcasterChain())
                 .persistenceExceptionResolver(persistenceExceptionResolver)
@@ -83,8 +89,39 @@ public class AxonConfiguration {
                 .connectionProvider(connectionProvider)
                 .transactionManager(transactionManager)
                 .schema(EventSchema.builder().build())
-                .batchSize(EVENT_BATCH_SIZE)
-                .build();
+                .batchSize(EVENT_BATCH_SIZE));
+    }
+
+    /**
+     * The JDBC event store, reading a snapshot's payload as soon as it reads the snapshot. Axon
+     * deserializes a snapshot lazily, when the repository builds the aggregate from it, where a
+     * snapshot that cannot be read fails the command, for good. Read here, the failure is one the
+     * event store handles: it logs it and replays the aggregate's events instead. (Snapshots of
+     * another layout never get this far: the aggregate's {@code @Revision} filters them out.)
+     */
+    static final class SnapshotReadingEventStorageEngine extends JdbcEventStorageEngine {
+
+        SnapshotReadingEventStorageEngine(JdbcEventStorageEngine.Builder builder) {
+            super(builder);
+        }
+
+        @Override
+        public Optional<DomainEventMessage<?>> readSnapshot(String aggregateIdentifier) {
+            Optional<DomainEventMessage<?>> snapshot = super.readSnapshot(aggregateIdentifier);
+            snapshot.ifPresent(DomainEventMessage::getPayload);
+            return snapshot;
+        }
+    }
+
+    /**
+     * Snapshots of each account's alias registry, so that an alias command reads the newest
+     * snapshot and the few events after it rather than the account's whole alias history. The
+     * snapshot is taken on the command's thread once its transaction has committed, from the
+     * committed events, with Axon's auto-configured snapshotter (general serializer: Jackson).
+     */
+    @Bean(name = AliasRegistry.SNAPSHOT_TRIGGER)
+    public SnapshotTriggerDefinition aliasRegistrySnapshotTrigger(Snapshotter snapshotter) {
+        return new EventCountSnapshotTriggerDefinition(snapshotter, AliasRegistry.SNAPSHOT_AFTER_EVENTS);
     }
 
     /**

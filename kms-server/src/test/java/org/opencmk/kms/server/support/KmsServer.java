@@ -118,6 +118,11 @@ public final class KmsServer implements AutoCloseable {
         return context.getBean(type);
     }
 
+    /** One of several beans of a type (Axon's serializers, repositories), by its name. */
+    public <T> T bean(String name, Class<T> type) {
+        return context.getBean(name, type);
+    }
+
     public boolean tls() {
         return settings.containsKey("kms.tls.cert") && !UNSET.equals(settings.get("kms.tls.cert"));
     }
