@@ -194,6 +194,8 @@ class HsmKeysIT {
             assertThat(softwareOutcomes.keySet()).as("software calls never notice").containsExactly("Success");
             assertThat(decrypt(kms, before)).isEqualTo(PLAINTEXT);
             assertThat(kms.call("GetServiceStatus", "{}").response().path("ExclusiveHSMEnabled").asBoolean()).isTrue();
+            assertThat(Files.readString(server.logFile())).as("the operator is told both")
+                    .contains("HSM: the token stopped answering").contains("HSM: the token answers again");
         }
     }
 

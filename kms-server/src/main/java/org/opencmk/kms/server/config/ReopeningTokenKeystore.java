@@ -41,6 +41,8 @@ final class ReopeningTokenKeystore implements TokenKeystore {
     private final Clock clock;
     private volatile TokenKeystore opened;
     private volatile String lastFailure = "not opened yet";
+    /** False from a call the token refused until one it serves; for the log only. */
+    private volatile boolean answering = true;
     private Instant nextAttempt = Instant.MIN;
 
     /**
@@ -89,6 +91,30 @@ final class ReopeningTokenKeystore implements TokenKeystore {
         return opened;
     }
 
+    /**
+     * Runs one operation on the opened keystore, logging when the token stops answering (pulled
+     * out, its library lost) and when it answers again: the calls themselves are refused with
+     * ServiceTemporaryUnavailable meanwhile, and an operator learns it here.
+     */
+    private <T> T call(java.util.function.Function<TokenKeystore, T> operation) {
+        TokenKeystore current = keystore();
+        try {
+            T result = operation.apply(current);
+            if (!answering) {
+                answering = true;
+                log.info("HSM: the token answers again; HSM keys are served");
+            }
+            return result;
+        } catch (KeystoreUnavailableException e) {
+            if (answering) {
+                answering = false;
+                log.error("HSM: the token stopped answering, so HSM keys are refused until it is back "
+                        + "(SOFTWARE keys are served): {}", e.getMessage());
+            }
+            throw e;
+        }
+    }
+
     private void failed(String why) {
         if (!why.equals(lastFailure)) {
             log.error("HSM: the token cannot be opened, so HSM keys are refused until it can "
@@ -121,80 +147,83 @@ final class ReopeningTokenKeystore implements TokenKeystore {
 
     @Override
     public byte[] createKeyEncryptionKey(AccountId account, KeyId keyId) {
-        return keystore().createKeyEncryptionKey(account, keyId);
+        return call(k -> k.createKeyEncryptionKey(account, keyId));
     }
 
     @Override
     public byte[] bindKeyEncryptionKey(byte[] kekReference, AccountId account, KeyId keyId) {
-        return keystore().bindKeyEncryptionKey(kekReference, account, keyId);
+        return call(k -> k.bindKeyEncryptionKey(kekReference, account, keyId));
     }
 
     @Override
     public void destroyKeyEncryptionKey(KeyId keyId, byte[] kekReference) {
-        keystore().destroyKeyEncryptionKey(keyId, kekReference);
+        call(k -> {
+            k.destroyKeyEncryptionKey(keyId, kekReference);
+            return null;
+        });
     }
 
     @Override
     public WrappedKeyMaterial wrapMaterial(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
             SecretBytes material) {
-        return keystore().wrapMaterial(kekReference, account, keyId, versionId, material);
+        return call(k -> k.wrapMaterial(kekReference, account, keyId, versionId, material));
     }
 
     @Override
     public SecretBytes unwrapMaterial(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
             WrappedKeyMaterial wrapped) {
-        return keystore().unwrapMaterial(kekReference, account, keyId, versionId, wrapped);
+        return call(k -> k.unwrapMaterial(kekReference, account, keyId, versionId, wrapped));
     }
 
     @Override
     public byte[] fingerprintMaterial(byte[] kekReference, AccountId account, KeyId keyId, SecretBytes material) {
-        return keystore().fingerprintMaterial(kekReference, account, keyId, material);
+        return call(k -> k.fingerprintMaterial(kekReference, account, keyId, material));
     }
 
     @Override
     public byte[] wrapSecret(String purpose, SecretBytes secret) {
-        return keystore().wrapSecret(purpose, secret);
+        return call(k -> k.wrapSecret(purpose, secret));
     }
 
     @Override
     public SecretBytes unwrapSecret(String purpose, byte[] wrapped) {
-        return keystore().unwrapSecret(purpose, wrapped);
+        return call(k -> k.unwrapSecret(purpose, wrapped));
     }
 
     @Override
     public WrappedKeyMaterial generateMaterial(byte[] kekReference, AccountId account, KeyId keyId,
             KeyVersionId versionId, KeySpec spec) {
-        return keystore().generateMaterial(kekReference, account, keyId, versionId, spec);
+        return call(k -> k.generateMaterial(kekReference, account, keyId, versionId, spec));
     }
 
     @Override
     public TokenKeyPair generateKeyPair(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
             KeySpec spec) {
-        return keystore().generateKeyPair(kekReference, account, keyId, versionId, spec);
+        return call(k -> k.generateKeyPair(kekReference, account, keyId, versionId, spec));
     }
 
     @Override
     public byte[] encrypt(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
             WrappedKeyMaterial version, KeySpec spec, byte[] plaintext, byte[] context) {
-        return keystore().encrypt(kekReference, account, keyId, versionId, version, spec, plaintext, context);
+        return call(k -> k.encrypt(kekReference, account, keyId, versionId, version, spec, plaintext, context));
     }
 
     @Override
     public byte[] decrypt(byte[] kekReference, AccountId account, WrappedKeyMaterial version, CiphertextBlob blob,
             byte[] context) {
-        return keystore().decrypt(kekReference, account, version, blob, context);
+        return call(k -> k.decrypt(kekReference, account, version, blob, context));
     }
 
     @Override
     public byte[] sign(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
             WrappedKeyMaterial version, KeySpec spec, SignatureAlgorithm algorithm, MessageType type, byte[] message) {
-        return keystore().sign(kekReference, account, keyId, versionId, version, spec, algorithm, type, message);
+        return call(k -> k.sign(kekReference, account, keyId, versionId, version, spec, algorithm, type, message));
     }
 
     @Override
     public SecretBytes decrypt(byte[] kekReference, AccountId account, KeyId keyId, KeyVersionId versionId,
             WrappedKeyMaterial version, KeySpec spec, PublicKeyEncryption scheme, byte[] ciphertext) {
-        return keystore().decrypt(kekReference, account, keyId, versionId, version, spec, scheme, ciphertext);
+        return call(k -> k.decrypt(kekReference, account, keyId, versionId, version, spec, scheme, ciphertext));
     }
 
     @Override
