@@ -292,10 +292,14 @@ class ImportWrappingTest {
     }
 
     /**
-     * The one failure PKCS#1 v1.5 can miss: its padding check passes by chance for about one
-     * ciphertext in 2^16 that was not made for it. The bytes then decrypt to something else than
-     * the material, and the import must still fail (the caller checks the length and, for a
-     * re-import, the fingerprint). This shows the chance is real and small, not that it is zero.
+     * The one failure PKCS#1 v1.5 can miss: its padding check passes by chance for a ciphertext
+     * that was not made for it. For an OAEP ciphertext the chance is about one in 400, not one in
+     * 2^16: an OAEP block always begins with a zero byte, so only the next byte must happen to be 2
+     * (1/256) and a zero follow eight non-zero bytes (~0.6). The bytes then decrypt to something
+     * else than the material, and the import must still fail (the caller checks the length and,
+     * for a re-import, the fingerprint). This shows the chance is real and small, not that it is
+     * zero. Expected passes in 200: about 0.5; six or more: about one run in 70,000 (the bound
+     * was three, which about one run in a hundred reached: CI failed so once).
      */
     @Test
     void pkcs1v15CanOnlyBeCheckedWeakly() throws Exception {
@@ -312,7 +316,7 @@ class ImportWrappingTest {
                     assertThat(thrown).isInstanceOf(UnreadableKeyMaterialException.class);
                 }
             }
-            assertThat(passed).isLessThan(3);
+            assertThat(passed).isLessThan(6);
         }
     }
 
