@@ -17,6 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     KMS_ASYMMETRIC_VERSION_LIMIT}; CTyun's 50 by default)
  * @param rebuild the administrative rebuild of the key view (RebuildProjections)
  * @param hsm the PKCS#11 token of the HSM protection level; none by default
+ * @param keyView the key view's snapshots
  */
 @ConfigurationProperties("kms")
 public record KmsProperties(
@@ -33,7 +34,8 @@ public record KmsProperties(
         @DefaultValue Rebuild rebuild,
         @DefaultValue("P1D") Duration dayLength,
         @DefaultValue("50") int asymmetricVersionLimit,
-        @DefaultValue Hsm hsm) {
+        @DefaultValue Hsm hsm,
+        @DefaultValue KeyView keyView) {
 
     /** An external PostgreSQL; with no url the server runs an embedded one in the data directory. */
     public record Db(String url, String user, String password) {
@@ -135,6 +137,26 @@ public record KmsProperties(
         public String toString() {
             return "Hsm[pkcs11Library=" + pkcs11Library + ", tokenLabel=" + tokenLabel + ", slotIndex=" + slotIndex
                     + ", pin=" + (pin == null ? "none" : "redacted") + ", pinFile=" + pinFile + "]";
+        }
+    }
+
+    /**
+     * The key view's snapshots (issue 17): one is written once the event store has grown by
+     * {@code snapshotEvery} events ({@code KMS_KEY_VIEW_SNAPSHOT_EVERY}, default 10,000) since
+     * the newest, and a start restores the newest and applies only the events after it. 0 turns
+     * snapshots off, written and read: every start then rebuilds from every event (the
+     * benchmark's replay row measures that).
+     */
+    public record KeyView(@DefaultValue("10000") long snapshotEvery) {
+
+        public KeyView {
+            if (snapshotEvery < 0) {
+                throw new IllegalArgumentException("KMS_KEY_VIEW_SNAPSHOT_EVERY must not be negative: " + snapshotEvery);
+            }
+        }
+
+        public boolean snapshots() {
+            return snapshotEvery > 0;
         }
     }
 }

@@ -67,11 +67,11 @@ public class AliasService {
 
     /** One page of the caller's aliases, in the order they were created. */
     public Page<AliasRecord> list(AccountId account, int offset, int limit) {
-        return Page.of(view.aliasesOf(account), offset, limit);
+        return view.aliases(account, offset, limit);
     }
 
     /** One page of the aliases of one key, in the order they were created. */
     public Page<AliasRecord> listOfKey(AccountId account, String keyIdOrAlias, int offset, int limit) {
-        return Page.of(view.aliasesOf(account, keys.find(account, keyIdOrAlias).keyId()), offset, limit);
+        return view.aliases(account, keys.find(account, keyIdOrAlias).keyId(), offset, limit);
     }
 }

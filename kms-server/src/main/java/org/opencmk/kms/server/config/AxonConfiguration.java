@@ -1,49 +1,57 @@
 package org.opencmk.kms.server.config;
 
+import java.lang.management.ManagementFactory;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.axonframework.commandhandling.CommandBus;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.commandhandling.gateway.DefaultCommandGateway;
 import org.axonframework.commandhandling.gateway.ExponentialBackOffIntervalRetryScheduler;
-import org.axonframework.modelling.command.AggregateStreamCreationException;
-import org.axonframework.modelling.command.ConcurrencyException;
-import java.time.Duration;
-import org.axonframework.eventhandling.EventBusSpanFactory;
-import org.axonframework.eventsourcing.eventstore.EmbeddedEventStore;
-import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.common.jdbc.ConnectionProvider;
 import org.axonframework.common.jdbc.PersistenceExceptionResolver;
+import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.ConfigurerModule;
-import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
-import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
-import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
-import org.axonframework.serialization.Serializer;
-import java.util.Optional;
 import org.axonframework.eventhandling.DomainEventMessage;
+import org.axonframework.eventhandling.EventBusSpanFactory;
+import org.axonframework.eventhandling.EventTrackerStatus;
+import org.axonframework.eventhandling.TrackingEventProcessor;
+import org.axonframework.eventhandling.TrackingEventProcessorConfiguration;
+import org.axonframework.eventhandling.tokenstore.inmemory.InMemoryTokenStore;
 import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.Snapshotter;
-import org.opencmk.kms.command.alias.AliasRegistry;
-import org.springframework.beans.factory.annotation.Qualifier;
-import org.axonframework.eventhandling.TrackingEventProcessorConfiguration;
-import org.axonframework.eventhandling.tokenstore.inmemory.InMemoryTokenStore;
+import org.axonframework.eventsourcing.eventstore.EmbeddedEventStore;
+import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.EventStore;
+import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
+import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
+import org.axonframework.modelling.command.AggregateStreamCreationException;
+import org.axonframework.modelling.command.ConcurrencyException;
 import org.axonframework.modelling.saga.repository.jdbc.PostgresSagaSqlSchema;
 import org.axonframework.modelling.saga.repository.jdbc.SagaSqlSchema;
+import org.axonframework.serialization.Serializer;
 import org.axonframework.spring.messaging.unitofwork.SpringTransactionManager;
+import org.opencmk.kms.command.alias.AliasRegistry;
 import org.opencmk.kms.command.lifecycle.KeyNotFoundTranslation;
 import org.opencmk.kms.crypto.hierarchy.KeyHierarchy;
 import org.opencmk.kms.crypto.keystore.Keystore;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.transaction.support.TransactionTemplate;
 import org.opencmk.kms.query.keyview.KeyView;
 import org.opencmk.kms.query.keyview.KeyViewFeeds;
+import org.opencmk.kms.server.KmsProperties;
+import org.opencmk.kms.server.projection.KeyViewSnapshots;
+import org.opencmk.kms.server.projection.KeyViewSnapshotter;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Axon on Spring Boot 4, without Axon Server. The transaction manager is declared here because
@@ -201,8 +209,40 @@ public class AxonConfiguration {
 
     @Bean
     public KeyViewLoader keyViewLoader(KeyView keyView, EventStorageEngine engine, JdbcKekRepository keks,
-                                       Keystore keystore, JdbcTemplate jdbc, TransactionTemplate transaction) {
-        return new KeyViewLoader(keyView, engine, keks, new KekAccountBinding(keyView, keystore, jdbc, transaction));
+                                       Keystore keystore, JdbcTemplate jdbc, TransactionTemplate transaction,
+                                       KeyViewSnapshots snapshots, KmsProperties properties) {
+        return new KeyViewLoader(keyView, engine, keks, new KekAccountBinding(keyView, keystore, jdbc, transaction),
+                properties.keyView().snapshots() ? snapshots : null);
+    }
+
+    @Bean
+    public KeyViewSnapshots keyViewSnapshots(JdbcTemplate jdbc, TransactionTemplate transaction, KeyView keyView,
+                                             Clock clock) {
+        return new KeyViewSnapshots(jdbc, transaction, keyView, clock, ManagementFactory.getRuntimeMXBean().getName());
+    }
+
+    /**
+     * The position the key view has applied: its tracking feed's, or, until that feed reports one,
+     * where the start-up load stopped.
+     */
+    @Bean
+    public KeyViewSnapshotter keyViewSnapshotter(KeyViewSnapshots snapshots, org.axonframework.config.Configuration axon,
+                                                 ObjectProvider<KeyViewLoader> loader, KmsProperties properties) {
+        return new KeyViewSnapshotter(snapshots, () -> axon.eventProcessingConfiguration()
+                .eventProcessor(KeyViewFeeds.TRACKING, TrackingEventProcessor.class)
+                .flatMap(processor -> processor.processingStatus().values().stream().findFirst())
+                .map(EventTrackerStatus::getTrackingToken)
+                .or(() -> Optional.ofNullable(loader.getObject().lastToken())),
+                properties.keyView().snapshotEvery());
+    }
+
+    /** Snapshots are checked for once the server is ready, its feeds running. */
+    @EventListener(ApplicationReadyEvent.class)
+    public void startKeyViewSnapshots(ApplicationReadyEvent ready) {
+        KmsProperties properties = ready.getApplicationContext().getBean(KmsProperties.class);
+        if (properties.keyView().snapshots()) {
+            ready.getApplicationContext().getBean(KeyViewSnapshotter.class).start();
+        }
     }
 
     @Bean

@@ -1,19 +1,22 @@
 package org.opencmk.kms.server.config;
 
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.TrackedEventMessage;
 import org.axonframework.eventhandling.TrackingToken;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.opencmk.kms.query.keyview.KeyView;
+import org.opencmk.kms.server.projection.KeyViewSnapshots;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 
 /**
- * Rebuilds the key view from the whole event store before event processors start and before
- * the server accepts requests, and remembers where it stopped: the tracking feed goes on from
- * there.
+ * Fills the key view before event processors start and before the server accepts requests, and
+ * remembers where it stopped: the tracking feed goes on from there. It restores the newest
+ * trusted snapshot and applies the events after it (see {@link KeyViewSnapshots}); without one,
+ * or with snapshots off, it applies every event of the store.
  */
 public class KeyViewLoader implements SmartInitializingSingleton {
 
@@ -23,20 +26,26 @@ public class KeyViewLoader implements SmartInitializingSingleton {
     private final EventStorageEngine engine;
     private final JdbcKekRepository keks;
     private final KekAccountBinding binding;
+    /** Null when snapshots are off. */
+    private final KeyViewSnapshots snapshots;
     private volatile TrackingToken lastToken;
 
-    public KeyViewLoader(KeyView view, EventStorageEngine engine, JdbcKekRepository keks, KekAccountBinding binding) {
+    public KeyViewLoader(KeyView view, EventStorageEngine engine, JdbcKekRepository keks, KekAccountBinding binding,
+                         KeyViewSnapshots snapshots) {
         this.view = view;
         this.engine = engine;
         this.keks = keks;
         this.binding = binding;
+        this.snapshots = snapshots;
     }
 
     @Override
     public void afterSingletonsInstantiated() {
         long started = System.nanoTime();
+        Optional<KeyViewSnapshots.Restored> snapshot = snapshots == null ? Optional.empty() : snapshots.restoreNewest();
+        lastToken = snapshot.map(KeyViewSnapshots.Restored::position).orElse(null);
         long count = 0;
-        try (Stream<? extends TrackedEventMessage<?>> events = engine.readEvents(null, false)) {
+        try (Stream<? extends TrackedEventMessage<?>> events = engine.readEvents(lastToken, false)) {
             java.util.Iterator<? extends TrackedEventMessage<?>> iterator = events.iterator();
             while (iterator.hasNext()) {
                 TrackedEventMessage<?> event = iterator.next();
@@ -47,7 +56,15 @@ public class KeyViewLoader implements SmartInitializingSingleton {
                 count++;
             }
         }
-        log.info("Key view rebuilt from {} events in {} ms", count, (System.nanoTime() - started) / 1_000_000);
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        if (snapshot.isPresent()) {
+            KeyViewSnapshots.Restored restored = snapshot.get();
+            log.info("Key view restored from snapshot {} ({} keys, {} aliases, at event {}) and {} later events in {} ms",
+                    restored.id(), restored.content().keys(), restored.content().aliases(),
+                    restored.position().getIndex(), count, millis);
+        } else {
+            log.info("Key view rebuilt from {} events in {} ms", count, millis);
+        }
         // Every key known until now has its KEK row committed with its creation: read them all at
         // once; keys created from here on are learnt one by one as their creation arrives.
         binding.bindLegacyKeyEncryptionKeys();

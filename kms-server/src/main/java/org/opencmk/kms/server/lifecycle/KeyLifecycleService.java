@@ -3,9 +3,7 @@ package org.opencmk.kms.server.lifecycle;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.concurrent.CompletableFuture;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.opencmk.kms.command.lifecycle.CancelKeyDeletion;
@@ -24,6 +22,7 @@ import org.opencmk.kms.events.KmsError;
 import org.opencmk.kms.events.KmsException;
 import org.opencmk.kms.events.Origin;
 import org.opencmk.kms.events.ProtectionLevel;
+import org.opencmk.kms.query.keyview.KeyFilter;
 import org.opencmk.kms.query.keyview.KeyRecord;
 import org.opencmk.kms.query.keyview.Page;
 import org.opencmk.kms.query.keyview.KeyView;
@@ -83,33 +82,14 @@ public class KeyLifecycleService {
         return found;
     }
 
-    /**
-     * A listing's filter (ListKeyDetail); a null field matches every key.
-     *
-     * @param aliasContains keys with an alias containing this text; null or empty for all
-     * @param newestFirst the order of creation, newest first (Tencent's OrderType 0) or oldest first
-     */
-    public record KeyFilter(KeyState state, Origin origin, KeyUsage keyUsage, String aliasContains,
-                            boolean newestFirst) {
-        public static final KeyFilter ALL_OLDEST_FIRST = new KeyFilter(null, null, null, null, false);
-    }
-
-    /** One page of the caller's live keys that match {@code filter}, in its order. */
+    /** One page of the caller's live keys that match {@code filter}, in its order: O(page), see {@link KeyView#keys}. */
     public Page<KeyRecord> list(AccountId account, KeyFilter filter, int offset, int limit) {
-        String search = filter.aliasContains() == null ? "" : filter.aliasContains();
-        Stream<KeyRecord> matching = view.keysOf(account).stream()
-                .filter(k -> filter.state() == null || k.state() == filter.state())
-                .filter(k -> filter.origin() == null || k.origin() == filter.origin())
-                .filter(k -> filter.keyUsage() == null || k.keyUsage() == filter.keyUsage())
-                .filter(k -> search.isEmpty() || view.aliasesOf(account, k.keyId()).stream()
-                        .anyMatch(a -> a.alias().value().contains(search)));
-        Comparator<KeyRecord> byCreation = Comparator.comparing(KeyRecord::createdAt).thenComparing(k -> k.keyId().value());
-        return Page.of(matching.sorted(filter.newestFirst() ? byCreation.reversed() : byCreation).toList(), offset, limit);
+        return view.keys(account, filter, offset, limit);
     }
 
     /** How many live keys the caller has. */
     public long count(AccountId account) {
-        return view.keysOf(account).size();
+        return view.keyCount(account);
     }
 
     /** Each change completes with the id of the key it changed, an alias resolved. */

@@ -22,7 +22,7 @@ import org.opencmk.kms.server.alias.AliasService;
 import org.opencmk.kms.server.audit.ApiCallLog;
 import org.opencmk.kms.server.audit.AuditSubject;
 import org.opencmk.kms.server.lifecycle.KeyLifecycleService;
-import org.opencmk.kms.server.lifecycle.KeyLifecycleService.KeyFilter;
+import org.opencmk.kms.query.keyview.KeyFilter;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 

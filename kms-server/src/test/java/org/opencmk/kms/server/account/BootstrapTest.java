@@ -50,6 +50,6 @@ class BootstrapTest {
 
     private static KmsProperties configured(String secretId, String secretKey) {
         return new KmsProperties(Path.of("unused"), null, null, new KmsProperties.Bootstrap(secretId, secretKey), null, null,
-                null, null, null, null, null, null, 50, null);
+                null, null, null, null, null, null, 50, null, null);
     }
 }

@@ -209,7 +209,7 @@ class ApiCallLogTest {
 
     private static KmsProperties durable() {
         return new KmsProperties(Path.of("unused"), null, null, null, null, null, null, null,
-                new KmsProperties.Audit(true), null, null, null, 50, null);
+                new KmsProperties.Audit(true), null, null, null, 50, null, null);
     }
 
     private static AuditRecord record(String requestedKey) {

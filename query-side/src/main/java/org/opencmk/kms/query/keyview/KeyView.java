@@ -1,8 +1,16 @@
 package org.opencmk.kms.query.keyview;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -11,9 +19,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -39,6 +52,8 @@ import org.opencmk.kms.events.KeyDisabled;
 import org.opencmk.kms.events.KeyEnabled;
 import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.events.KeyState;
+import org.opencmk.kms.events.KeyUsage;
+import org.opencmk.kms.events.Origin;
 import org.opencmk.kms.events.KeyVersionCreated;
 
 /**
@@ -143,29 +158,128 @@ public class KeyView {
         return record == null ? Optional.empty() : find(current, caller, record.keyId());
     }
 
-    /** The caller's live keys, oldest first. */
+    /** The caller's live keys, oldest first: every one of them, for tests and small accounts. */
     public List<KeyRecord> keysOf(AccountId caller) {
+        return keys(caller, KeyFilter.ALL_OLDEST_FIRST, 0, Integer.MAX_VALUE).items();
+    }
+
+    /**
+     * One page of the caller's live keys that match the filter, in its order of creation, and how
+     * many match in all. Without an alias search it costs O(offset + limit), whatever the size of
+     * the account: each account's live keys are indexed by (state, origin, usage), each index in
+     * the order of creation, and counted; the page is a merge of the indexes the filter selects.
+     * An alias search ({@link KeyFilter#aliasContains}) is a substring match, which no ordered
+     * index serves: it reads the account's aliases (not its keys), then sorts the keys they name.
+     *
+     * <p>A key is never listed twice. An unfiltered listing reads one index that only creations
+     * and deletions change, so a page misses no key that lives throughout its reading; a key
+     * whose state changes while a filtered page is read may be missing from that page (it is
+     * between two indexes, as it is between two states).
+     */
+    public Page<KeyRecord> keys(AccountId caller, KeyFilter filter, int offset, int limit) {
+        if (offset < 0 || limit < 0) {
+            throw new IllegalArgumentException("offset and limit must not be negative");
+        }
         Content current = content;
-        Set<KeyId> ids = current.keysByAccount.getOrDefault(caller, Set.of());
-        return ids.stream()
+        AccountKeys account = current.keysByAccount.get(caller);
+        if (account == null) {
+            return new Page<>(List.of(), 0);
+        }
+        if (filter.searchesAliases()) {
+            return searched(current, caller, filter, offset, limit);
+        }
+        List<ConcurrentSkipListSet<Listed>> indexes = new ArrayList<>();
+        long total = 0;
+        for (Map.Entry<Facet, Bucket> entry : account.buckets.entrySet()) {
+            Facet facet = entry.getKey();
+            if (filter.matches(facet.state(), facet.origin(), facet.usage())) {
+                indexes.add(entry.getValue().keys);
+                total += entry.getValue().count.get();
+            }
+        }
+        if (filter.matchesAll()) {
+            indexes = List.of(account.live);
+        }
+        List<KeyRecord> items = new ArrayList<>(Math.min(limit, 128));
+        Iterator<Listed> merged = Listed.merge(indexes, filter.newestFirst());
+        int skipped = 0;
+        while (items.size() < limit && merged.hasNext()) {
+            KeyRecord key = current.keys.get(merged.next().keyId());
+            if (!isLive(key) || !filter.matches(key.state(), key.origin(), key.keyUsage())) {
+                continue; // changed since the index was read: its new entry is where it belongs now
+            }
+            if (skipped < offset) {
+                skipped++;
+            } else {
+                items.add(key);
+            }
+        }
+        return new Page<>(items, Math.max(total, (long) skipped + items.size()));
+    }
+
+    private static Page<KeyRecord> searched(Content current, AccountId caller, KeyFilter filter, int offset, int limit) {
+        AccountAliases aliases = current.aliasesByAccount.get(caller);
+        if (aliases == null) {
+            return new Page<>(List.of(), 0);
+        }
+        Set<KeyId> named = new HashSet<>();
+        for (AliasRecord alias : aliases.byName.values()) {
+            if (alias.alias().value().contains(filter.aliasContains())) {
+                named.add(alias.keyId());
+            }
+        }
+        Comparator<KeyRecord> byCreation = Comparator.comparing(KeyRecord::createdAt).thenComparing(k -> k.keyId().value());
+        List<KeyRecord> matching = named.stream()
                 .map(id -> find(current, caller, id))
                 .flatMap(Optional::stream)
-                .sorted(Comparator.comparing(KeyRecord::createdAt).thenComparing(k -> k.keyId().value()))
+                .filter(key -> filter.matches(key.state(), key.origin(), key.keyUsage()))
+                .sorted(filter.newestFirst() ? byCreation.reversed() : byCreation)
                 .toList();
+        return Page.of(matching, offset, limit);
+    }
+
+    /** How many live keys the caller has: a sum of a few counters. */
+    public long keyCount(AccountId caller) {
+        AccountKeys account = content.keysByAccount.get(caller);
+        return account == null ? 0 : account.buckets.values().stream().mapToLong(bucket -> bucket.count.get()).sum();
     }
 
     /** The caller's aliases, in the order they were created. */
     public List<AliasRecord> aliasesOf(AccountId caller) {
+        return aliases(caller, 0, Integer.MAX_VALUE).items();
+    }
+
+    /** One page of the caller's aliases, in the order they were created: O(offset + limit). */
+    public Page<AliasRecord> aliases(AccountId caller, int offset, int limit) {
         AccountAliases aliases = content.aliasesByAccount.get(caller);
-        if (aliases == null) {
-            return List.of();
-        }
-        return aliases.byName.values().stream().sorted(Comparator.comparingLong(AliasRecord::order)).toList();
+        return aliases == null ? new Page<>(List.of(), 0) : page(aliases.byOrder.values(), aliases.byName.size(), offset, limit);
     }
 
     /** The caller's aliases that name this key, in the order they were created. */
     public List<AliasRecord> aliasesOf(AccountId caller, KeyId keyId) {
-        return aliasesOf(caller).stream().filter(alias -> alias.keyId().equals(keyId)).toList();
+        return aliases(caller, keyId, 0, Integer.MAX_VALUE).items();
+    }
+
+    /** One page of the caller's aliases that name this key, in the order they were created. */
+    public Page<AliasRecord> aliases(AccountId caller, KeyId keyId, int offset, int limit) {
+        AccountAliases aliases = content.aliasesByAccount.get(caller);
+        Map<Long, AliasRecord> ofKey = aliases == null ? null : aliases.byKey.get(keyId);
+        return ofKey == null ? new Page<>(List.of(), 0) : page(ofKey.values(), ofKey.size(), offset, limit);
+    }
+
+    private static <T> Page<T> page(Collection<T> ordered, long total, int offset, int limit) {
+        if (offset < 0 || limit < 0) {
+            throw new IllegalArgumentException("offset and limit must not be negative");
+        }
+        List<T> items = new ArrayList<>(Math.min(limit, 128));
+        Iterator<T> iterator = ordered.iterator();
+        for (int skipped = 0; skipped < offset && iterator.hasNext(); skipped++) {
+            iterator.next();
+        }
+        while (items.size() < limit && iterator.hasNext()) {
+            items.add(iterator.next());
+        }
+        return new Page<>(items, total);
     }
 
     public Optional<AliasRecord> alias(AccountId caller, AliasName alias) {
@@ -202,7 +316,7 @@ public class KeyView {
         // set only when a removal is applied now: a duplicate delivery is not reported again, and a
         // removal folded in from a gap is reported when it is applied
         boolean[] materialRemovedNow = {false};
-        KeyRecord result = keys.compute(keyId, (id, current) -> {
+        keys.compute(keyId, (id, current) -> {
             long next = current == null ? 0 : current.sequence() + 1;
             long sequence = message.getSequenceNumber();
             if (sequence < next) {
@@ -216,11 +330,9 @@ public class KeyView {
                 materialRemovedNow[0] = message.getPayload() instanceof ImportedKeyMaterialDeleted;
             }
             deletedNow[0] = updated != null && updated.deleted() && (current == null || !current.deleted());
+            target.index(current, updated); // under the key's lock, so one key's changes are indexed in order
             return updated;
         });
-        if (result != null) {
-            target.keysByAccount.computeIfAbsent(result.account(), a -> ConcurrentHashMap.newKeySet()).add(keyId);
-        }
         if (materialRemovedNow[0]) {
             onMaterialRemoved.accept(keyId);
         }
@@ -317,6 +429,117 @@ public class KeyView {
                 aliases.evolve(message.getPayload(), sequence, message.getTimestamp());
             }
         }
+    }
+
+    // ---- snapshots ---------------------------------------------------------------------------
+
+    /** The name of the layout {@link #writeSnapshot} writes and {@link #restoreSnapshot} reads. */
+    public static final String SNAPSHOT_LAYOUT = SnapshotFormat.LAYOUT;
+
+    /** What a snapshot held: its keys (deleted ones included) and aliases. */
+    public record SnapshotContent(long keys, long aliases) {
+    }
+
+    /**
+     * Writes every key (deleted ones included) and alias of this view, with each aggregate's
+     * position, while the view goes on answering and changing.
+     *
+     * <p>The copy is not taken at one instant, and need not be: each record is at least as new as
+     * the moment the copy began. A snapshot is therefore labelled with a position of the event
+     * stream that this view had fully applied <em>before</em> the copy began; restoring it and
+     * applying the events after that position again changes nothing that is already in it,
+     * since a record ignores an event below its sequence number.
+     */
+    public SnapshotContent writeSnapshot(OutputStream destination) throws IOException {
+        Content current = content;
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(destination, 1 << 16));
+        SnapshotFormat.writeHeader(out);
+        long keys = 0;
+        for (KeyRecord key : current.keys.values()) {
+            SnapshotFormat.writeMore(out);
+            SnapshotFormat.writeKey(out, key);
+            keys++;
+        }
+        SnapshotFormat.writeDone(out);
+        long aliasCount = 0;
+        for (Map.Entry<AccountId, AccountAliases> entry : current.aliasesByAccount.entrySet()) {
+            AccountAliases aliases = entry.getValue();
+            List<AliasRecord> records;
+            long nextSequence;
+            String registry;
+            synchronized (aliases) {
+                records = new ArrayList<>(aliases.byOrder.values());
+                nextSequence = aliases.nextSequence;
+                registry = aliases.aggregateIdentifier;
+            }
+            SnapshotFormat.writeMore(out);
+            out.writeLong(entry.getKey().value());
+            SnapshotFormat.writeString(out, registry);
+            out.writeLong(nextSequence);
+            out.writeInt(records.size());
+            for (AliasRecord alias : records) {
+                SnapshotFormat.writeAlias(out, alias);
+            }
+            aliasCount += records.size();
+        }
+        SnapshotFormat.writeDone(out);
+        SnapshotFormat.writeTrailer(out, keys, aliasCount);
+        out.flush();
+        return new SnapshotContent(keys, aliasCount);
+    }
+
+    /** The caller's last word on a snapshot read in full, before it is installed. */
+    @FunctionalInterface
+    public interface SnapshotCheck {
+        void verify() throws SnapshotRejectedException;
+    }
+
+    /**
+     * Replaces this view's content with a snapshot's, without running any hook: for the start,
+     * before events are applied. Nothing changes unless the whole snapshot reads well (its layout,
+     * every field, its closing counts) and {@code check}, run once every byte was read (a digest,
+     * say), passes.
+     */
+    public SnapshotContent restoreSnapshot(InputStream source, SnapshotCheck check) throws SnapshotRejectedException {
+        Content restored = new Content();
+        long aliasCount = 0;
+        try {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(source, 1 << 16));
+            SnapshotFormat.readHeader(in);
+            while (SnapshotFormat.readMore(in)) {
+                KeyRecord key = SnapshotFormat.readKey(in);
+                if (restored.keys.putIfAbsent(key.keyId(), key) != null) {
+                    throw new SnapshotRejectedException("a key appears twice");
+                }
+                restored.index(null, key);
+            }
+            while (SnapshotFormat.readMore(in)) {
+                AccountId account = new AccountId(in.readLong());
+                AccountAliases aliases = new AccountAliases();
+                aliases.aggregateIdentifier = SnapshotFormat.readString(in);
+                aliases.nextSequence = in.readLong();
+                int count = in.readInt();
+                for (int i = 0; i < count; i++) {
+                    aliases.put(SnapshotFormat.readAlias(in));
+                }
+                if (aliases.byName.size() != count || restored.aliasesByAccount.putIfAbsent(account, aliases) != null) {
+                    throw new SnapshotRejectedException("an alias or an account appears twice");
+                }
+                aliasCount += count;
+            }
+            SnapshotFormat.readTrailer(in, restored.keys.size(), aliasCount);
+            check.verify();
+        } catch (IOException | RuntimeException e) {
+            throw new SnapshotRejectedException("it does not read as a snapshot (" + e.getClass().getSimpleName() + ")", e);
+        }
+        Lock exclusive = writes.writeLock();
+        exclusive.lock();
+        try {
+            content = restored;
+        } finally {
+            exclusive.unlock();
+        }
+        return new SnapshotContent(restored.keys.size(), aliasCount);
     }
 
     // ---- rebuild -----------------------------------------------------------------------------
@@ -456,8 +679,8 @@ public class KeyView {
                 }
             }
             for (AccountId account : union(live.keysByAccount.keySet(), rebuilt.keysByAccount.keySet())) {
-                Set<KeyId> here = live.keysByAccount.getOrDefault(account, Set.of());
-                Set<KeyId> there = rebuilt.keysByAccount.getOrDefault(account, Set.of());
+                Set<KeyId> here = live.liveKeysOf(account);
+                Set<KeyId> there = rebuilt.liveKeysOf(account);
                 if (!here.equals(there)) {
                     differences.note("account " + account + ": its key index differs");
                 }
@@ -502,9 +725,151 @@ public class KeyView {
 
     /** The view's maps; replaced together by {@link #takeOver}. */
     private static final class Content {
+        /** Every key this view has seen, deleted ones included (a late event of theirs is recognised). */
         private final ConcurrentHashMap<KeyId, KeyRecord> keys = new ConcurrentHashMap<>();
-        private final Map<AccountId, Set<KeyId>> keysByAccount = new ConcurrentHashMap<>();
+        /** Each account's live keys, indexed for listings. */
+        private final Map<AccountId, AccountKeys> keysByAccount = new ConcurrentHashMap<>();
         private final Map<AccountId, AccountAliases> aliasesByAccount = new ConcurrentHashMap<>();
+
+        /**
+         * Moves a key between its account's indexes as one change made it: called under that
+         * key's lock. A key is added to its new index before it leaves the old one, so a listing
+         * meanwhile finds it twice (and lists it once), never not at all.
+         */
+        void index(KeyRecord before, KeyRecord after) {
+            Facet was = isLive(before) ? Facet.of(before) : null;
+            Facet now = isLive(after) ? Facet.of(after) : null;
+            if (Objects.equals(was, now)) {
+                return;
+            }
+            AccountKeys account = keysByAccount.computeIfAbsent((after != null ? after : before).account(),
+                    a -> new AccountKeys());
+            if (now != null) {
+                account.bucket(now).add(Listed.of(after));
+                if (was == null) {
+                    account.live.add(Listed.of(after));
+                }
+            }
+            if (was != null) {
+                account.bucket(was).remove(Listed.of(before));
+                if (now == null) {
+                    account.live.remove(Listed.of(before));
+                }
+            }
+        }
+
+        /** The live keys of an account, in no particular order: for comparisons. */
+        Set<KeyId> liveKeysOf(AccountId account) {
+            AccountKeys keys = keysByAccount.get(account);
+            Set<KeyId> ids = new HashSet<>();
+            if (keys != null) {
+                keys.live.forEach(listed -> ids.add(listed.keyId()));
+                keys.buckets.values().forEach(bucket -> bucket.keys.forEach(listed -> ids.add(listed.keyId())));
+            }
+            return ids;
+        }
+    }
+
+    /** What a listing filters on: a live key's state, origin and usage. */
+    private record Facet(KeyState state, Origin origin, KeyUsage usage) {
+        static Facet of(KeyRecord key) {
+            return new Facet(key.state(), key.origin(), key.keyUsage());
+        }
+    }
+
+    /**
+     * One account's live keys: all of them in the order of creation, which only a creation or a
+     * deletion changes (so an unfiltered listing misses no key that stays), and the same keys
+     * in one index per {@link Facet} (a handful per account), each counted, for filtered listings.
+     */
+    private static final class AccountKeys {
+        private final ConcurrentSkipListSet<Listed> live = new ConcurrentSkipListSet<>();
+        private final Map<Facet, Bucket> buckets = new ConcurrentHashMap<>();
+
+        Bucket bucket(Facet facet) {
+            return buckets.computeIfAbsent(facet, f -> new Bucket());
+        }
+    }
+
+    /** The live keys of one facet of an account, in the order of creation, and how many. */
+    private static final class Bucket {
+        private final ConcurrentSkipListSet<Listed> keys = new ConcurrentSkipListSet<>();
+        private final AtomicLong count = new AtomicLong();
+
+        void add(Listed key) {
+            if (keys.add(key)) {
+                count.incrementAndGet();
+            }
+        }
+
+        void remove(Listed key) {
+            if (keys.remove(key)) {
+                count.decrementAndGet();
+            }
+        }
+    }
+
+    /** A live key's place in its account's listings: by creation time, then by id. */
+    private record Listed(Instant createdAt, KeyId keyId) implements Comparable<Listed> {
+
+        static Listed of(KeyRecord key) {
+            return new Listed(key.createdAt(), key.keyId());
+        }
+
+        @Override
+        public int compareTo(Listed other) {
+            int byTime = createdAt.compareTo(other.createdAt);
+            return byTime != 0 ? byTime : keyId.value().compareTo(other.keyId.value());
+        }
+
+        /**
+         * The indexes' entries in one order, each once: a merge of sorted sets, which costs
+         * O(log k) per entry for k indexes.
+         */
+        static Iterator<Listed> merge(List<ConcurrentSkipListSet<Listed>> indexes, boolean newestFirst) {
+            if (indexes.size() == 1) {
+                return newestFirst ? indexes.get(0).descendingIterator() : indexes.get(0).iterator();
+            }
+            Comparator<Listed> order = newestFirst ? Comparator.reverseOrder() : Comparator.naturalOrder();
+            PriorityQueue<Head> heads = new PriorityQueue<>((one, other) -> order.compare(one.next, other.next));
+            for (ConcurrentSkipListSet<Listed> index : indexes) {
+                Iterator<Listed> entries = newestFirst ? index.descendingIterator() : index.iterator();
+                if (entries.hasNext()) {
+                    heads.add(new Head(entries.next(), entries));
+                }
+            }
+            return new Iterator<>() {
+                private Listed last;
+
+                @Override
+                public boolean hasNext() {
+                    while (!heads.isEmpty() && last != null && heads.peek().next.compareTo(last) == 0) {
+                        advance(); // the same key in two indexes while it moves between them
+                    }
+                    return !heads.isEmpty();
+                }
+
+                @Override
+                public Listed next() {
+                    if (!hasNext()) {
+                        throw new java.util.NoSuchElementException();
+                    }
+                    last = heads.peek().next;
+                    advance();
+                    return last;
+                }
+
+                private void advance() {
+                    Head head = heads.poll();
+                    if (head.rest.hasNext()) {
+                        heads.add(new Head(head.rest.next(), head.rest));
+                    }
+                }
+            };
+        }
+
+        private record Head(Listed next, Iterator<Listed> rest) {
+        }
     }
 
     private static AccountId accountOf(Object aliasEvent) {
@@ -523,6 +888,10 @@ public class KeyView {
     /** One account's aliases; written under its own monitor, read without one. */
     private static final class AccountAliases {
         private final Map<String, AliasRecord> byName = new ConcurrentHashMap<>();
+        /** The same aliases in the order they were created (an alias's order is unique in its account). */
+        private final ConcurrentSkipListMap<Long, AliasRecord> byOrder = new ConcurrentSkipListMap<>();
+        /** The same aliases by the key they name, each key's in the order they were created. */
+        private final Map<KeyId, ConcurrentSkipListMap<Long, AliasRecord>> byKey = new ConcurrentHashMap<>();
         private long nextSequence;
         /** The account's alias registry, as the event store names it: where a catch-up reads. */
         private String aggregateIdentifier;
@@ -537,21 +906,65 @@ public class KeyView {
         void evolve(Object event, long sequence, Instant eventTimestamp) {
             Instant timestamp = eventTimestamp.truncatedTo(ChronoUnit.MILLIS);
             if (event instanceof AliasCreated created) {
-                byName.put(created.alias().value(), new AliasRecord(created.alias(), created.keyId(), timestamp, sequence));
+                put(new AliasRecord(created.alias(), created.keyId(), timestamp, sequence));
             } else if (event instanceof AliasUpdated updated) {
-                byName.computeIfPresent(updated.alias().value(),
-                        (name, old) -> new AliasRecord(old.alias(), updated.keyId(), old.createdAt(), old.order()));
+                AliasRecord old = byName.get(updated.alias().value());
+                if (old != null) {
+                    replace(old, new AliasRecord(old.alias(), updated.keyId(), old.createdAt(), old.order()));
+                }
             } else if (event instanceof AliasRenamed renamed) {
-                // the new name first: a reader meanwhile finds the key by either name, never by none
                 AliasRecord old = byName.get(renamed.previousAlias().value());
-                byName.put(renamed.alias().value(), old == null
+                AliasRecord now = old == null
                         ? new AliasRecord(renamed.alias(), renamed.keyId(), timestamp, sequence)
-                        : new AliasRecord(renamed.alias(), renamed.keyId(), old.createdAt(), old.order()));
-                byName.remove(renamed.previousAlias().value());
+                        : new AliasRecord(renamed.alias(), renamed.keyId(), old.createdAt(), old.order());
+                if (old == null) {
+                    put(now);
+                } else {
+                    replace(old, now);
+                }
             } else if (event instanceof AliasDeleted deleted) {
-                byName.remove(deleted.alias().value());
+                AliasRecord old = byName.get(deleted.alias().value());
+                if (old != null) {
+                    remove(old);
+                }
             }
             nextSequence = sequence + 1;
+        }
+
+        void put(AliasRecord alias) {
+            byName.put(alias.alias().value(), alias);
+            byOrder.put(alias.order(), alias);
+            byKey.computeIfAbsent(alias.keyId(), k -> new ConcurrentSkipListMap<>()).put(alias.order(), alias);
+        }
+
+        /**
+         * The new record first: a reader meanwhile finds the key by either name, never by none.
+         * Both keep the alias's order.
+         */
+        private void replace(AliasRecord old, AliasRecord now) {
+            put(now);
+            if (!old.alias().equals(now.alias())) {
+                byName.remove(old.alias().value());
+            }
+            if (!old.keyId().equals(now.keyId())) {
+                removeFromKey(old);
+            }
+        }
+
+        private void remove(AliasRecord old) {
+            byName.remove(old.alias().value());
+            byOrder.remove(old.order());
+            removeFromKey(old);
+        }
+
+        private void removeFromKey(AliasRecord old) {
+            ConcurrentSkipListMap<Long, AliasRecord> ofKey = byKey.get(old.keyId());
+            if (ofKey != null) {
+                ofKey.remove(old.order());
+                if (ofKey.isEmpty()) {
+                    byKey.remove(old.keyId());
+                }
+            }
         }
     }
 }
