@@ -50,7 +50,7 @@ final class ScaleBenchmark {
     private static final String PAGE_BODY = "{\"Offset\":0,\"Limit\":10}";
     private static final int PAGE_WARM_UP_CALLS = 50;
     private static final int PAGE_CALLS = 300;
-    private static final Duration SNAPSHOT_WAIT = Duration.ofSeconds(120);
+    private static final Duration SNAPSHOT_WAIT = Duration.ofSeconds(20);
     private static final int ENCRYPT_IN_FLIGHT = 64;
     private static final int ENCRYPT_BYTES = 4096;
     private static final Duration ENCRYPT_WARM_UP = Duration.ofSeconds(5);
