@@ -9,6 +9,8 @@
 #   bench/run.sh --audit-only   just Encrypt 4 KB with durable audit against the same without it
 #   bench/run.sh --hsm-only     just Encrypt 4 KB and Sign at the HSM level (a SoftHSM2 token) beside software
 #   bench/run.sh --side-loads-only   only Encrypt 4 KB alone and beside its side loads (one start, no JMH)
+#   bench/run.sh --scale [--scale-keys=N]   the server at N keys (default 250000; not in the full run):
+#                 restart, live heap, ListKeys page and Encrypt 4 KB on random keys, empty against full
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null 2>&1; then

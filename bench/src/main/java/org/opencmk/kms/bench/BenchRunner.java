@@ -22,6 +22,7 @@ import java.util.function.Supplier;
  *
  * <pre>
  *   bench/run.sh [--quick] [--skip-jmh] [--side-loads-only]
+ *   bench/run.sh --scale [--scale-keys=N]
  * </pre>
  *
  * Figures: the HTTP hot path at concurrency 1, 16 and 64 against its ceiling (ListAlgorithms:
@@ -80,8 +81,20 @@ public final class BenchRunner {
         boolean auditOnly = List.of(args).contains("--audit-only");
         // to check the HSM level's rows alone
         boolean hsmOnly = List.of(args).contains("--hsm-only");
+        // the server at many keys: not part of the default run (see ScaleBenchmark)
+        boolean scale = List.of(args).contains("--scale");
         BenchRunner runner = new BenchRunner();
         Path jar = Path.of("kms-server/target/kms-server.jar");
+        if (scale) {
+            int keys = scaleKeys(args);
+            runner.figures.put("date", LocalDate.now().toString());
+            runner.figures.put("cores", Runtime.getRuntime().availableProcessors());
+            runner.figures.put("scale_keys", keys);
+            new ScaleBenchmark(jar, keys, runner.figures, runner.table).run();
+            runner.table.forEach(System.out::println);
+            System.out.println(new ObjectMapper().writeValueAsString(runner.figures));
+            return;
+        }
         if (auditOnly) {
             runner.auditOnly(jar, quick);
             return;
@@ -96,6 +109,20 @@ public final class BenchRunner {
         }
         runner.run(jar, quick, skipJmh || sideLoadsOnly || versionsOnly || asymmetricOnly, sideLoadsOnly, versionsOnly,
                 asymmetricOnly);
+    }
+
+    /** {@code --scale-keys=N}, else {@link ScaleBenchmark#DEFAULT_KEYS}. */
+    private static int scaleKeys(String[] args) {
+        for (String arg : args) {
+            if (arg.startsWith("--scale-keys=")) {
+                int keys = Integer.parseInt(arg.substring("--scale-keys=".length()));
+                if (keys < 1) {
+                    throw new IllegalArgumentException("--scale-keys must be at least 1");
+                }
+                return keys;
+            }
+        }
+        return ScaleBenchmark.DEFAULT_KEYS;
     }
 
     private void auditOnly(Path jar, boolean quick) throws Exception {
@@ -550,7 +577,8 @@ public final class BenchRunner {
             events = client.call("ListKeys", "{\"Limit\":0}").path("TotalCount").asLong() * EVENTS_PER_CREATE;
         }
         server.stop();
-        double warmWithEvents = server.start(client);
+        // a rebuild from every event, as this row has always measured: no key-view snapshot read (0 = off)
+        double warmWithEvents = server.start(client, Map.of("KMS_KEY_VIEW_SNAPSHOT_EVERY", "0"));
         long[] rebuild = server.lastRebuild();
         double perSecond = rebuild[0] / Math.max(rebuild[1] / 1000.0, 0.001);
         figures.put("replay_events", rebuild[0]);
@@ -561,18 +589,18 @@ public final class BenchRunner {
         table.add(String.format(Locale.ROOT, "%-34s %8.2f s", "start-up, warm, with those events", warmWithEvents));
     }
 
-    private static String encrypt(String keyId, String plaintext) {
+    static String encrypt(String keyId, String plaintext) {
         return "{\"KeyId\":\"" + keyId + "\",\"Plaintext\":\"" + plaintext + "\"}";
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
 
     /** Two decimals; null for what could not be measured (JSON has no NaN). */
-    private static Double round(double value) {
+    static Double round(double value) {
         return Double.isFinite(value) ? Math.round(value * 100) / 100.0 : null;
     }
 }

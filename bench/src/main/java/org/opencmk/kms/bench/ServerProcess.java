@@ -35,6 +35,15 @@ final class ServerProcess implements AutoCloseable {
 
     /** Starts the server and returns the seconds until its first successful authenticated call. */
     double start(Tc3Client client) throws IOException, InterruptedException {
+        return start(client, Map.of());
+    }
+
+    /**
+     * The same, with settings for this start only on top of the constructor's: a row that must
+     * measure one path of the server (the key view's rebuild from events, say) switches the others
+     * off without changing the rows that share its server.
+     */
+    double start(Tc3Client client, Map<String, String> thisStartOnly) throws IOException, InterruptedException {
         starts++;
         ProcessBuilder builder = new ProcessBuilder(List.of("java", "-jar", jar.toString()))
                 .redirectErrorStream(true)
@@ -45,6 +54,7 @@ final class ServerProcess implements AutoCloseable {
         env.put("KMS_BOOTSTRAP_SECRET_ID", SECRET_ID);
         env.put("KMS_BOOTSTRAP_SECRET_KEY", SECRET_KEY);
         env.putAll(settings);
+        env.putAll(thisStartOnly);
         long started = System.nanoTime();
         process = builder.start();
         long deadline = started + START_TIMEOUT.toNanos();
@@ -75,6 +85,14 @@ final class ServerProcess implements AutoCloseable {
         return last;
     }
 
+    /** The running server's process id, for tools that attach to its JVM (jcmd). */
+    long pid() {
+        if (process == null || !process.isAlive()) {
+            throw new IllegalStateException("the server is not running");
+        }
+        return process.pid();
+    }
+
     void stop() throws InterruptedException {
         if (process != null && process.isAlive()) {
             process.destroy();
@@ -91,7 +109,8 @@ final class ServerProcess implements AutoCloseable {
         return java.util.HexFormat.of().formatHex(random);
     }
 
-    private Path log() {
+    /** The log of the current (or last) start: the server's stdout and stderr. */
+    Path log() {
         return dataDir.resolve("server-" + starts + ".log");
     }
 
