@@ -57,6 +57,7 @@ final class ScaleBenchmark {
     private static final Duration ENCRYPT_MEASURED = Duration.ofSeconds(20);
     private static final double RESTART_RATIO_TARGET = 1.5;
     /** The last line of {@code jcmd <pid> GC.class_histogram}: instances, then bytes. */
+    private static final int HISTOGRAM_ROWS_SHOWN = 25;
     private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("^Total\\s+(\\d+)\\s+(\\d+)\\s*$", Pattern.MULTILINE);
 
     /** The p50 and p99 of a series of calls, in milliseconds. */
@@ -147,6 +148,8 @@ final class ScaleBenchmark {
         if (jcmd.waitFor() != 0) {
             throw new IOException("jcmd GC.class_histogram failed:\n" + output);
         }
+        // where the heap goes, for whoever reads the bench's stderr: the histogram's header and top rows
+        output.lines().limit(HISTOGRAM_ROWS_SHOWN + 3).forEach(line -> System.err.println("scale: heap " + line));
         Matcher total = HISTOGRAM_TOTAL.matcher(output);
         long bytes = -1;
         while (total.find()) {
