@@ -3,6 +3,7 @@ package org.opencmk.kms.server.config;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import org.opencmk.kms.crypto.hierarchy.KekRepository;
 import org.opencmk.kms.events.KeyId;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -56,11 +57,16 @@ public final class JdbcKekRepository implements KekRepository {
         jdbc.update("DELETE FROM kms_key_encryption_key WHERE key_id = ?", keyId.value());
     }
 
-    /** Reads every reference into memory; from then on {@link #learn} reads the keys it is told of. */
-    public int loadAll() {
+    /**
+     * Reads every reference into memory; from then on {@link #learn} reads the keys it is told of.
+     *
+     * @param canonical the instance of each key id to keep (the key view's), so that memory holds
+     *     one copy of each id
+     */
+    public int loadAll(UnaryOperator<KeyId> canonical) {
         jdbc.query("SELECT key_id, kek_reference FROM kms_key_encryption_key",
                 rs -> {
-                    references.put(new KeyId(rs.getString(1)), rs.getBytes(2));
+                    references.put(canonical.apply(new KeyId(rs.getString(1))), rs.getBytes(2));
                 });
         loaded = true;
         return references.size();

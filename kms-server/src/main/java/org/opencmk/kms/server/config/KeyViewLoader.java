@@ -68,7 +68,7 @@ public class KeyViewLoader implements SmartInitializingSingleton {
         // Every key known until now has its KEK row committed with its creation: read them all at
         // once; keys created from here on are learnt one by one as their creation arrives.
         binding.bindLegacyKeyEncryptionKeys();
-        log.info("{} key-encryption keys in memory", keks.loadAll());
+        log.info("{} key-encryption keys in memory", keks.loadAll(view::canonical));
     }
 
     /** Where the rebuild stopped; null when the store was empty (the feed then starts at the tail). */

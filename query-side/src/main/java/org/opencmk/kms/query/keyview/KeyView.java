@@ -143,6 +143,15 @@ public class KeyView {
         return key == null || key.deleted() ? Optional.empty() : Optional.of(key.account());
     }
 
+    /**
+     * The view's own instance of a key id it knows (live or deleted), else the one given: what a
+     * cache keyed by key ids holds, so that a million keys do not carry two copies of each id.
+     */
+    public KeyId canonical(KeyId keyId) {
+        KeyRecord key = content.keys.get(keyId);
+        return key == null ? keyId : key.keyId();
+    }
+
     /** The caller's live key named by a key id or by one of the caller's aliases. */
     public Optional<KeyRecord> resolve(AccountId caller, String keyIdOrAlias) {
         if (keyIdOrAlias == null || keyIdOrAlias.isEmpty()) {
@@ -745,9 +754,10 @@ public class KeyView {
             AccountKeys account = keysByAccount.computeIfAbsent((after != null ? after : before).account(),
                     a -> new AccountKeys());
             if (now != null) {
-                account.bucket(now).add(Listed.of(after));
+                Listed entry = Listed.of(after); // one entry object for both indexes
+                account.bucket(now).add(entry);
                 if (was == null) {
-                    account.live.add(Listed.of(after));
+                    account.live.add(entry);
                 }
             }
             if (was != null) {
