@@ -98,7 +98,14 @@ final class ScaleBenchmark {
         try (ServerProcess server = new ServerProcess(jar, dataDir, port, settings)) {
             measure(server, client);
         }
-        // kept when a step failed: the server logs in it say why
+        // the server's logs (each start's key view line, snapshots) outlive the data directory, which
+        // is kept when a step failed
+        Path logs = Files.createDirectories(Path.of("bench/target/scale-logs"));
+        try (var files = Files.list(dataDir)) {
+            for (Path log : files.filter(path -> path.getFileName().toString().endsWith(".log")).toList()) {
+                Files.copy(log, logs.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
         try (var files = Files.walk(dataDir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         }

@@ -143,7 +143,8 @@ public record KmsProperties(
     /**
      * The key view's snapshots (issue 17): one is written once the event store has grown by
      * {@code snapshotEvery} events ({@code KMS_KEY_VIEW_SNAPSHOT_EVERY}, default 10,000) since
-     * the newest, and a start restores the newest and applies only the events after it. 0 turns
+     * the newest (or by a quarter of the view's keys, if more), and when the server stops; a
+     * start restores the newest and applies only the events after it. 0 turns
      * snapshots off, written and read: every start then rebuilds from every event (the
      * benchmark's replay row measures that).
      */

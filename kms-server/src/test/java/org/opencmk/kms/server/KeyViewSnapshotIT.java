@@ -100,6 +100,21 @@ class KeyViewSnapshotIT {
     }
 
     @Test
+    void aServerThatStopsWritesALastSnapshotSoThatItsRestartReplaysNothing() throws Exception {
+        server.close();
+        server = KmsServer.startOn(Files.createTempDirectory("kms-it-"), Map.of("kms.key-view.snapshot-every", "5"));
+        admin = server.rawAdmin();
+        createKeys(4, "stopping");
+        List<JsonNode> before = listings();
+
+        String log = restart();
+
+        assertThat(log).containsPattern("Key view restored from snapshot \\d+ \\(4 keys, 4 aliases, at event \\d+\\)"
+                + " and 0 later events");
+        assertThat(listings()).isEqualTo(before);
+    }
+
+    @Test
     void withSnapshotsOffNoneIsWrittenOrRead() throws Exception {
         createKeys(3, "off");
         server.bean(KeyViewSnapshotter.class).writeNow().orElseThrow();

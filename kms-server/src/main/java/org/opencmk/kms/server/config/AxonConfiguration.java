@@ -16,8 +16,6 @@ import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.ConfigurerModule;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.EventBusSpanFactory;
-import org.axonframework.eventhandling.EventTrackerStatus;
-import org.axonframework.eventhandling.TrackingEventProcessor;
 import org.axonframework.eventhandling.TrackingEventProcessorConfiguration;
 import org.axonframework.eventhandling.tokenstore.inmemory.InMemoryTokenStore;
 import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
@@ -222,18 +220,16 @@ public class AxonConfiguration {
     }
 
     /**
-     * The position the key view has applied: its tracking feed's, or, until that feed reports one,
-     * where the start-up load stopped.
+     * The position the key view has applied: the last its tracking feed applied, or, until that
+     * feed applies one, where the start-up load stopped.
      */
     @Bean
-    public KeyViewSnapshotter keyViewSnapshotter(KeyViewSnapshots snapshots, org.axonframework.config.Configuration axon,
-                                                 ObjectProvider<KeyViewLoader> loader, KmsProperties properties) {
-        return new KeyViewSnapshotter(snapshots, () -> axon.eventProcessingConfiguration()
-                .eventProcessor(KeyViewFeeds.TRACKING, TrackingEventProcessor.class)
-                .flatMap(processor -> processor.processingStatus().values().stream().findFirst())
-                .map(EventTrackerStatus::getTrackingToken)
+    public KeyViewSnapshotter keyViewSnapshotter(KeyViewSnapshots snapshots, KeyViewFeeds.Tracking trackingFeed,
+                                                 ObjectProvider<KeyViewLoader> loader, KeyView keyView,
+                                                 KmsProperties properties) {
+        return new KeyViewSnapshotter(snapshots, () -> trackingFeed.applied()
                 .or(() -> Optional.ofNullable(loader.getObject().lastToken())),
-                properties.keyView().snapshotEvery());
+                keyView::keyRecords, properties.keyView().snapshotEvery());
     }
 
     /** Snapshots are checked for once the server is ready, its feeds running. */

@@ -174,6 +174,11 @@ public class DatabaseConfiguration {
                     .setServerConfig("synchronous_commit", "on")
                     .setServerConfig("full_page_writes", "on")
                     .setConnectConfig("password", password)
+                    // Stopped by the DataSource bean's close, when the application context closes
+                    // (on SIGTERM too), after every bean that uses the database is done: zonky's own
+                    // shutdown hook would stop it at the same time as the context, under the feet of
+                    // what still writes on the way out (the key view's last snapshot).
+                    .setRegisterShutdownHook(false)
                     // Runs after initdb and before every start of the server.
                     .setDataDirectoryCustomizer(dir -> requirePasswordForEveryConnection(dir.toPath()));
         }

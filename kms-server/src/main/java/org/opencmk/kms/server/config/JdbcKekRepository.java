@@ -73,12 +73,22 @@ public final class JdbcKekRepository implements KekRepository {
     }
 
     /**
-     * A key was created, maybe on another node: reads its reference unless memory has it. Called
+     * A key was created, maybe on another node: reads its reference unless memory has it (then
+     * keeps it under the given instance of the id, the key view's). Called
      * from the key view's feeds, never from an event loop. Before {@link #loadAll} (while the key
      * view is rebuilt at start) it does nothing: {@code loadAll} reads them all at once.
      */
     public void learn(KeyId keyId) {
-        if (!loaded || references.containsKey(keyId)) {
+        byte[] known = references.get(keyId);
+        if (known != null) {
+            // saved on this node, under the command's instance of the id: keep the key view's, so
+            // that memory holds one (the key is not visible yet, so nothing looks it up meanwhile)
+            if (references.remove(keyId, known)) {
+                references.putIfAbsent(keyId, known);
+            }
+            return;
+        }
+        if (!loaded) {
             return;
         }
         jdbc.query("SELECT kek_reference FROM kms_key_encryption_key WHERE key_id = ?",

@@ -123,6 +123,15 @@ public record KeyRecord(
                 createdAt, deletionDate, List.of(), null, null, rotation, true, newSequence);
     }
 
+    /** The same record with an equal account id: one instance shared by an account's records. */
+    KeyRecord withAccount(AccountId sameAccount) {
+        if (!sameAccount.equals(account)) {
+            throw new IllegalArgumentException("another account");
+        }
+        return new KeyRecord(keyId, sameAccount, keySpec, keyUsage, origin, protectionLevel, description, state,
+                createdAt, deletionDate, versions, primaryVersion, validTo, rotation, deleted, sequence);
+    }
+
     KeyRecord withSequence(long newSequence) {
         return new KeyRecord(keyId, account, keySpec, keyUsage, origin, protectionLevel, description, state,
                 createdAt, deletionDate, versions, primaryVersion, validTo, rotation, deleted, newSequence);

@@ -40,10 +40,6 @@ import org.opencmk.kms.events.AliasRenamed;
 import org.opencmk.kms.events.AliasUpdated;
 import org.opencmk.kms.events.ImportedKeyMaterialDeleted;
 import org.opencmk.kms.events.KeyCreated;
-import org.opencmk.kms.events.KeyMaterialImported;
-import org.opencmk.kms.events.KeyRotationDisabled;
-import org.opencmk.kms.events.KeyRotationEnabled;
-import org.opencmk.kms.events.NextKeyRotationScheduled;
 import org.opencmk.kms.events.KeyDeleted;
 import org.opencmk.kms.events.KeyDeletionCancelled;
 import org.opencmk.kms.events.KeyDeletionScheduled;
@@ -51,10 +47,14 @@ import org.opencmk.kms.events.KeyDescriptionUpdated;
 import org.opencmk.kms.events.KeyDisabled;
 import org.opencmk.kms.events.KeyEnabled;
 import org.opencmk.kms.events.KeyId;
+import org.opencmk.kms.events.KeyMaterialImported;
+import org.opencmk.kms.events.KeyRotationDisabled;
+import org.opencmk.kms.events.KeyRotationEnabled;
 import org.opencmk.kms.events.KeyState;
 import org.opencmk.kms.events.KeyUsage;
-import org.opencmk.kms.events.Origin;
 import org.opencmk.kms.events.KeyVersionCreated;
+import org.opencmk.kms.events.NextKeyRotationScheduled;
+import org.opencmk.kms.events.Origin;
 
 /**
  * Every CMK and alias, in memory, by account. Reads are lock-free; each write replaces one key's
@@ -317,7 +317,7 @@ public class KeyView {
 
     private void applyKeyEvent(Content target, DomainEventMessage<?> message) {
         Map<KeyId, KeyRecord> keys = target.keys;
-        KeyId keyId = new KeyId(message.getAggregateIdentifier());
+        KeyId keyId = keyIdOf(keys, message);
         if (!keys.containsKey(keyId)) {
             onKeyCreated.accept(keyId);
         }
@@ -338,6 +338,9 @@ public class KeyView {
                 updated = evolve(updated, message.getPayload(), sequence, message.getTimestamp());
                 materialRemovedNow[0] = message.getPayload() instanceof ImportedKeyMaterialDeleted;
             }
+            if (current == null && updated != null) {
+                updated = target.shared(updated);
+            }
             deletedNow[0] = updated != null && updated.deleted() && (current == null || !current.deleted());
             target.index(current, updated); // under the key's lock, so one key's changes are indexed in order
             return updated;
@@ -348,6 +351,19 @@ public class KeyView {
         if (deletedNow[0]) {
             onKeyDeleted.accept(keyId);
         }
+    }
+
+    /**
+     * The key id an event names, as one instance per key: the one the view holds already, else
+     * the creation's own (a view of a million keys holds each id once).
+     */
+    private static KeyId keyIdOf(Map<KeyId, KeyRecord> keys, DomainEventMessage<?> message) {
+        KeyId named = new KeyId(message.getAggregateIdentifier());
+        KeyRecord known = keys.get(named);
+        if (known != null) {
+            return known.keyId();
+        }
+        return message.getPayload() instanceof KeyCreated created && created.keyId().equals(named) ? created.keyId() : named;
     }
 
     private static KeyRecord fold(KeyRecord start, Stream<? extends DomainEventMessage<?>> events,
@@ -374,7 +390,9 @@ public class KeyView {
             throw new IllegalStateException("an event of key history arrived before the key's creation");
         }
         if (event instanceof KeyVersionCreated version) {
-            return current.withVersion(new KeyVersion(version.versionId(), version.material(), version.createdAt(),
+            // the first version is made with the key: one instant for both
+            Instant createdAt = Objects.equals(version.createdAt(), current.createdAt()) ? current.createdAt() : version.createdAt();
+            return current.withVersion(new KeyVersion(version.versionId(), version.material(), createdAt,
                     version.publicKey()),
                     version.primary(), sequence);
         }
@@ -516,7 +534,7 @@ public class KeyView {
             DataInputStream in = new DataInputStream(new BufferedInputStream(source, 1 << 16));
             SnapshotFormat.readHeader(in);
             while (SnapshotFormat.readMore(in)) {
-                KeyRecord key = SnapshotFormat.readKey(in);
+                KeyRecord key = restored.shared(SnapshotFormat.readKey(in));
                 if (restored.keys.putIfAbsent(key.keyId(), key) != null) {
                     throw new SnapshotRejectedException("a key appears twice");
                 }
@@ -739,6 +757,14 @@ public class KeyView {
         /** Each account's live keys, indexed for listings. */
         private final Map<AccountId, AccountKeys> keysByAccount = new ConcurrentHashMap<>();
         private final Map<AccountId, AccountAliases> aliasesByAccount = new ConcurrentHashMap<>();
+        /** One instance of each account id, for every record of that account to share. */
+        private final Map<AccountId, AccountId> accounts = new ConcurrentHashMap<>();
+
+        /** A new record, with the account id instance the view's other records of that account hold. */
+        KeyRecord shared(KeyRecord key) {
+            AccountId account = accounts.computeIfAbsent(key.account(), a -> a);
+            return account == key.account() ? key : key.withAccount(account);
+        }
 
         /**
          * Moves a key between its account's indexes as one change made it: called under that

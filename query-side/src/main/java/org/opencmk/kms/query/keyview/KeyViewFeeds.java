@@ -1,8 +1,10 @@
 package org.opencmk.kms.query.keyview;
 
+import java.util.Optional;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.EventHandler;
+import org.axonframework.eventhandling.TrackingToken;
 import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
 
 /**
@@ -41,14 +43,25 @@ public final class KeyViewFeeds {
     @ProcessingGroup(TRACKING)
     public static class Tracking {
         private final KeyView view;
+        private volatile TrackingToken applied;
 
         public Tracking(KeyView view) {
             this.view = view;
         }
 
         @EventHandler
-        void on(Object event, DomainEventMessage<?> message) {
+        void on(Object event, DomainEventMessage<?> message, TrackingToken token) {
             view.apply(message);
+            applied = token;
+        }
+
+        /**
+         * The position of the last event this feed applied: every event up to it but its gaps has
+         * been applied to the view (the feed applies them one by one, in the stream's order);
+         * empty until it applies one.
+         */
+        public Optional<TrackingToken> applied() {
+            return Optional.ofNullable(applied);
         }
     }
 }

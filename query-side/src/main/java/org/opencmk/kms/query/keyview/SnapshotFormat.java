@@ -152,6 +152,9 @@ final class SnapshotFormat {
             KeyVersionId id = new KeyVersionId(in.readUTF());
             byte[] material = readBytes(in);
             Instant versionCreatedAt = readInstant(in);
+            if (createdAt != null && createdAt.equals(versionCreatedAt)) {
+                versionCreatedAt = createdAt; // one instance, as the view holds them
+            }
             byte[] publicKey = readBytes(in);
             versions.add(new KeyVersion(id, material == null ? null : new WrappedKeyMaterial(material), versionCreatedAt,
                     publicKey == null ? null : new PublicKeyDer(publicKey)));

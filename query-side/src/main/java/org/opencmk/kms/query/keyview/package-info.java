@@ -3,9 +3,13 @@
  * the management queries (DescribeKey, ListKeys, ListAliases …) and gives the cryptographic path
  * a key's state and wrapped material without loading an aggregate or touching the database.
  *
- * <p>It is rebuilt from the event store on start, then fed twice: by a subscribing feed after the
- * local unit of work commits (so a change made on this node is honoured at once), and by a
- * tracking feed that also carries other nodes' events. Each aggregate's sequence numbers make the
+ * <p>Each account's live keys are indexed in the order of creation, and by state, origin and
+ * usage with counts, so a listing costs its page, not the account ({@link
+ * org.opencmk.kms.query.keyview.KeyView#keys}). A start restores the view from a snapshot ({@link
+ * org.opencmk.kms.query.keyview.KeyView#writeSnapshot}, in the layout of {@code SnapshotFormat})
+ * and the events after it, or rebuilds it from every event. It is then fed twice: by a
+ * subscribing feed after the local unit of work commits (so a change made on this node is
+ * honoured at once), and by a tracking feed that also carries other nodes' events. Each aggregate's sequence numbers make the
  * double feed idempotent; a gap (an event from another node arriving before one it follows) is
  * closed by reading that aggregate's history from the event store.
  *
