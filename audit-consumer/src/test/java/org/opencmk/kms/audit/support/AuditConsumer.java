@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +27,9 @@ import tools.jackson.databind.json.JsonMapper;
 public final class AuditConsumer implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1, as the consumer speaks: the JDK client's default HTTP/2 would offer an h2c upgrade on each new connection.
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Map<String, String> settings;
     private ConfigurableApplicationContext context;
@@ -73,12 +76,28 @@ public final class AuditConsumer implements AutoCloseable {
             HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
                     .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
             return new Answer(response.statusCode(), JSON.readTree(response.body()));
+        } catch (HttpTimeoutException e) {
+            throw new IllegalStateException("GET " + pathAndQuery + " had no answer; the consumer's threads:\n" + threads(), e);
         } catch (Exception e) {
             throw new IllegalStateException("GET " + pathAndQuery, e);
         }
     }
 
     public record Answer(int status, JsonNode body) {
+    }
+
+    /** What the server's event loops and JDBC threads were doing, for a request that had no answer. */
+    private static String threads() {
+        StringBuilder text = new StringBuilder();
+        Thread.getAllStackTraces().forEach((thread, frames) -> {
+            if (thread.getName().startsWith("reactor-http") || thread.getName().startsWith("audit-jdbc")) {
+                text.append(thread.getName()).append(' ').append(thread.getState()).append('\n');
+                for (int i = 0; i < Math.min(frames.length, 25); i++) {
+                    text.append("    at ").append(frames[i]).append('\n');
+                }
+            }
+        });
+        return text.toString();
     }
 
     /** {@code GET /chain/head}'s chains as "topic/partition" → head hex. */

@@ -30,7 +30,8 @@ public final class Tc3Client {
     private final String host;
     private final String secretId;
     private final String secretKey;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
 
     public Tc3Client(String host, String secretId, String secretKey) {
         this.host = host;
