@@ -9,21 +9,26 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import org.axonframework.eventhandling.GapAwareTrackingToken;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.opencmk.kms.query.keyview.KeyView;
+import org.opencmk.kms.server.projection.KeyViewSnapshots;
 import org.opencmk.kms.server.projection.KeyViewSnapshotter;
 import org.opencmk.kms.server.support.KmsServer;
 import org.opencmk.kms.server.support.Nodes;
 import org.opencmk.kms.server.support.RawClient;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Key view snapshots through a real server and PostgreSQL (issue 17, part 1): a restart restores
@@ -72,6 +77,31 @@ class KeyViewSnapshotIT {
         JsonNode rebuilt = dryRunRebuild();
         assertThat(rebuilt.path("Equal").asBoolean()).as("a full rebuild equals the restored view: %s", rebuilt).isTrue();
         ok(admin, "Encrypt", body("KeyId", "after-2", "Plaintext", "aGVsbG8="));
+    }
+
+    @Test
+    void aSnapshotStoredInManyChunksIsReadInOrderAndItsKeysEncryptAfterTheRestart() throws Exception {
+        List<String> keys = createKeys(10, "chunked");
+        long position = server.bean(KeyViewSnapshotter.class).writeNow().orElseThrow().position();
+        // the same view again, in chunks of 500 bytes: a start fetches them one ahead of its parsing
+        KeyViewSnapshots small = new KeyViewSnapshots(server.bean(JdbcTemplate.class),
+                server.bean(TransactionTemplate.class), server.bean(KeyView.class), Clock.systemUTC(), "test", 500);
+        var written = small.write(GapAwareTrackingToken.newInstance(position, List.of())).orElseThrow();
+        Integer chunks = server.bean(JdbcTemplate.class).queryForObject(
+                "SELECT count(*) FROM kms_key_view_snapshot_chunk WHERE snapshot_id = ?", Integer.class, written.id());
+        assertThat(chunks).isGreaterThan(5);
+        createKeys(2, "chunked-later");
+        List<JsonNode> before = listings();
+
+        String log = restart();
+
+        assertThat(log).contains("Key view restored from snapshot " + written.id() + " (");
+        assertThat(log).containsPattern("\\d+ key-encryption keys in memory");
+        assertThat(listings()).isEqualTo(before);
+        // the KEKs read beside the restore, and the one learnt from an event after it
+        ok(admin, "Encrypt", body("KeyId", keys.get(0), "Plaintext", "aGVsbG8="));
+        ok(admin, "Encrypt", body("KeyId", keys.get(9), "Plaintext", "aGVsbG8="));
+        ok(admin, "Encrypt", body("KeyId", "chunked-later-1", "Plaintext", "aGVsbG8="));
     }
 
     @ParameterizedTest

@@ -1,5 +1,6 @@
 package org.opencmk.kms.server.config;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,7 +17,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * (DESIGN.md "Hot path"). Writes join the command's transaction, so a key's creation or deletion
  * and its KEK commit or roll back together; memory follows the outcome.
  *
- * <p>Memory is filled once at start ({@link #loadAll}, after the key view is rebuilt) and then
+ * <p>Memory is filled once at start ({@link #loadAll} after the key view is rebuilt, or {@link
+ * #install} of references read beside a snapshot's restore, before the events after it) and then
  * kept current per key: this node's own writes at once, another node's through the key view's
  * events ({@link #learn} on a key's creation, {@link #forget} on its deletion).
  */
@@ -57,19 +59,53 @@ public final class JdbcKekRepository implements KekRepository {
         jdbc.update("DELETE FROM kms_key_encryption_key WHERE key_id = ?", keyId.value());
     }
 
+    /** A stored reference, read but not yet in memory. */
+    public record Stored(String keyId, byte[] kekReference) {
+    }
+
+    /** Reads every stored reference, without keeping them: {@link #install} does. */
+    public List<Stored> readAll() {
+        return jdbc.query("SELECT key_id, kek_reference FROM kms_key_encryption_key",
+                (rs, n) -> new Stored(rs.getString(1), rs.getBytes(2)));
+    }
+
     /**
-     * Reads every reference into memory; from then on {@link #learn} reads the keys it is told of.
+     * Keeps references {@link #readAll read} earlier in memory; from then on {@link #learn} reads
+     * the keys it is told of, and {@link #forget} drops those deleted. References read before the
+     * key view is complete are installed before the rest of its events are applied, so that the
+     * keys created or deleted since the read reach memory through those events.
      *
      * @param canonical the instance of each key id to keep (the key view's), so that memory holds
      *     one copy of each id
+     * @return how many references memory holds
      */
-    public int loadAll(UnaryOperator<KeyId> canonical) {
-        jdbc.query("SELECT key_id, kek_reference FROM kms_key_encryption_key",
-                rs -> {
-                    references.put(canonical.apply(new KeyId(rs.getString(1))), rs.getBytes(2));
-                });
+    public int install(List<Stored> stored, UnaryOperator<KeyId> canonical) {
+        for (Stored row : stored) {
+            references.put(canonical.apply(new KeyId(row.keyId())), row.kekReference());
+        }
         loaded = true;
         return references.size();
+    }
+
+    /** Reads every reference into memory; from then on {@link #learn} reads the keys it is told of. */
+    public int loadAll(UnaryOperator<KeyId> canonical) {
+        return install(readAll(), canonical);
+    }
+
+    /** How many references memory holds. */
+    public int size() {
+        return references.size();
+    }
+
+    /** Reads one key's reference again (it was rewritten in the database); forgets it when it is gone. */
+    public void reload(KeyId keyId) {
+        List<byte[]> stored = jdbc.query("SELECT kek_reference FROM kms_key_encryption_key WHERE key_id = ?",
+                (rs, n) -> rs.getBytes(1), keyId.value());
+        if (stored.isEmpty()) {
+            references.remove(keyId);
+        } else {
+            references.put(keyId, stored.get(0));
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.opencmk.kms.server.config;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.opencmk.kms.crypto.keystore.KeyMaterialUnavailableException;
@@ -39,10 +40,10 @@ final class KekAccountBinding {
         this.transaction = transaction;
     }
 
-    /** Binds every legacy KEK of a live key to its account; answers how many were bound. */
-    int bindLegacyKeyEncryptionKeys() {
+    /** Binds every legacy KEK of a live key to its account; answers the keys whose KEK was bound. */
+    List<KeyId> bindLegacyKeyEncryptionKeys() {
         List<String> legacy = jdbc.queryForList(LEGACY_ROWS, String.class);
-        int bound = 0;
+        List<KeyId> bound = new ArrayList<>();
         for (String id : legacy) {
             KeyId keyId = new KeyId(id);
             Optional<AccountId> owner = view.ownerOf(keyId);
@@ -52,14 +53,16 @@ final class KekAccountBinding {
             }
             try {
                 Boolean done = transaction.execute(status -> bind(keyId, owner.get()));
-                bound += Boolean.TRUE.equals(done) ? 1 : 0;
+                if (Boolean.TRUE.equals(done)) {
+                    bound.add(keyId);
+                }
             } catch (KeyMaterialUnavailableException e) {
                 log.error("The key-encryption key of {} cannot be unwrapped (altered row, or another root key); "
                         + "left as it is, and the key cannot be used", keyId);
             }
         }
-        if (bound > 0) {
-            log.info("Bound {} key-encryption keys written by an earlier release to their owning accounts", bound);
+        if (!bound.isEmpty()) {
+            log.info("Bound {} key-encryption keys written by an earlier release to their owning accounts", bound.size());
         }
         return bound;
     }

@@ -1,11 +1,15 @@
 package org.opencmk.kms.server.config;
 
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.TrackedEventMessage;
 import org.axonframework.eventhandling.TrackingToken;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
+import org.opencmk.kms.events.KeyId;
 import org.opencmk.kms.query.keyview.KeyView;
 import org.opencmk.kms.server.projection.KeyViewSnapshots;
 import org.slf4j.Logger;
@@ -42,7 +46,21 @@ public class KeyViewLoader implements SmartInitializingSingleton {
     @Override
     public void afterSingletonsInstantiated() {
         long started = System.nanoTime();
+        // With a snapshot to restore, the KEK references are read meanwhile, on another core, and
+        // kept before the events after the snapshot are applied: the keys those events create or
+        // delete then reach memory one by one (learn, forget), as on a running server.
+        CompletableFuture<List<JdbcKekRepository.Stored>> stored = snapshots != null && snapshots.newestPosition() >= 0
+                ? CompletableFuture.supplyAsync(keks::readAll, KeyViewLoader::onThreadOfItsOwn) : null;
         Optional<KeyViewSnapshots.Restored> snapshot = snapshots == null ? Optional.empty() : snapshots.restoreNewest();
+        boolean kept = false;
+        if (stored != null) {
+            List<JdbcKekRepository.Stored> read = join(stored);
+            if (snapshot.isPresent()) {
+                keks.install(read, view::canonical);
+                kept = true;
+            }
+            // else the snapshot was not trusted: every event is applied, then the references read again
+        }
         lastToken = snapshot.map(KeyViewSnapshots.Restored::position).orElse(null);
         long count = 0;
         try (Stream<? extends TrackedEventMessage<?>> events = engine.readEvents(lastToken, false)) {
@@ -65,10 +83,32 @@ public class KeyViewLoader implements SmartInitializingSingleton {
         } else {
             log.info("Key view rebuilt from {} events in {} ms", count, millis);
         }
-        // Every key known until now has its KEK row committed with its creation: read them all at
-        // once; keys created from here on are learnt one by one as their creation arrives.
-        binding.bindLegacyKeyEncryptionKeys();
-        log.info("{} key-encryption keys in memory", keks.loadAll(view::canonical));
+        List<KeyId> rebound = binding.bindLegacyKeyEncryptionKeys();
+        if (kept) {
+            rebound.forEach(keks::reload);
+        } else {
+            // Every key known until now has its KEK row committed with its creation: read them all at
+            // once; keys created from here on are learnt one by one as their creation arrives.
+            keks.loadAll(view::canonical);
+        }
+        log.info("{} key-encryption keys in memory", keks.size());
+    }
+
+    private static void onThreadOfItsOwn(Runnable task) {
+        Thread thread = new Thread(task, "kms-kek-load");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
     }
 
     /** Where the rebuild stopped; null when the store was empty (the feed then starts at the tail). */

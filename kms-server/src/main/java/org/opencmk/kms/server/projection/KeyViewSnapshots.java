@@ -3,9 +3,9 @@ package org.opencmk.kms.server.projection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.axonframework.eventhandling.GapAwareTrackingToken;
 import org.opencmk.kms.query.keyview.KeyView;
@@ -47,7 +50,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class KeyViewSnapshots {
 
     private static final Logger log = LoggerFactory.getLogger(KeyViewSnapshots.class);
-    /** Bytes per stored chunk: a start reads one at a time. */
+    /** Bytes per stored chunk: a start reads one at a time, one ahead of its parsing. */
     static final int CHUNK_BYTES = 4 << 20;
     private static final int KEPT = 2;
     /** pg_try_advisory_xact_lock's key for snapshot writers ("kvsnap"). */
@@ -66,13 +69,21 @@ public class KeyViewSnapshots {
     private final KeyView view;
     private final Clock clock;
     private final String node;
+    private final int chunkBytes;
 
     public KeyViewSnapshots(JdbcTemplate jdbc, TransactionTemplate transaction, KeyView view, Clock clock, String node) {
+        this(jdbc, transaction, view, clock, node, CHUNK_BYTES);
+    }
+
+    /** With chunks of another size than {@link #CHUNK_BYTES}: tests store a small view in many. */
+    public KeyViewSnapshots(JdbcTemplate jdbc, TransactionTemplate transaction, KeyView view, Clock clock, String node,
+                            int chunkBytes) {
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.view = view;
         this.clock = clock;
         this.node = node;
+        this.chunkBytes = chunkBytes;
     }
 
     /**
@@ -110,16 +121,13 @@ public class KeyViewSnapshots {
                     + header.tokenIndex + (anchor.isEmpty() ? " is missing" : " is another"));
         }
         GapAwareTrackingToken position = header.position();
-        MessageDigest sha256 = sha256();
-        try (InputStream chunks = new DigestInputStream(new ChunkInputStream(header.id), sha256)) {
+        try (ChunkInputStream chunks = new ChunkInputStream(header.id)) {
             SnapshotContent content = view.restoreSnapshot(chunks, () -> {
-                if (!MessageDigest.isEqual(sha256.digest(), header.sha256)) {
+                if (!MessageDigest.isEqual(chunks.digestOfAll(), header.sha256)) {
                     throw new SnapshotRejectedException("its bytes do not have the SHA-256 stored with them");
                 }
             });
             return new Restored(header.id, position, content);
-        } catch (IOException e) {
-            throw new SnapshotRejectedException("its bytes cannot be read", e);
         }
     }
 
@@ -193,16 +201,64 @@ public class KeyViewSnapshots {
         }
     }
 
-    /** A snapshot's bytes, one stored chunk at a time. */
+    /**
+     * A snapshot's bytes, one stored chunk at a time, fetched and digested one chunk ahead on a
+     * thread of their own: a start reads the database and computes the SHA-256 on one core while
+     * it parses on another.
+     */
     private final class ChunkInputStream extends InputStream {
+        private static final Object END = new Object();
+        private static final long OFFER_MILLIS = 100;
+
         private final long id;
-        private int next;
+        private final MessageDigest sha256 = sha256();
+        /** Chunks fetched, then {@link #END} or the failure that stopped the fetching. */
+        private final BlockingQueue<Object> fetched = new ArrayBlockingQueue<>(2);
+        private final Thread fetcher;
+        private volatile boolean closed;
         private byte[] chunk = new byte[0];
         private int offset;
         private boolean end;
 
         ChunkInputStream(long id) {
             this.id = id;
+            fetcher = new Thread(this::fetchAll, "kms-key-view-restore");
+            fetcher.setDaemon(true);
+            fetcher.start();
+        }
+
+        private void fetchAll() {
+            Object next;
+            int chunkNumber = 0;
+            do {
+                try {
+                    List<byte[]> found = jdbc.query("SELECT data FROM kms_key_view_snapshot_chunk"
+                            + " WHERE snapshot_id = ? AND chunk = ?", (rs, n) -> rs.getBytes(1), id, chunkNumber++);
+                    if (found.isEmpty()) {
+                        next = END;
+                    } else {
+                        // digested before it is handed over: the reader sees every update once it has END
+                        sha256.update(found.get(0));
+                        next = found.get(0);
+                    }
+                } catch (RuntimeException e) {
+                    next = e;
+                }
+            } while (hand(next) && next instanceof byte[]);
+        }
+
+        /** Queues one item; false once the reader has closed the stream. */
+        private boolean hand(Object item) {
+            try {
+                while (!closed) {
+                    if (fetched.offer(item, OFFER_MILLIS, TimeUnit.MILLISECONDS)) {
+                        return true;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return false;
         }
 
         @Override
@@ -217,27 +273,56 @@ public class KeyViewSnapshots {
                 if (end) {
                     return -1;
                 }
-                List<byte[]> found = jdbc.query("SELECT data FROM kms_key_view_snapshot_chunk"
-                        + " WHERE snapshot_id = ? AND chunk = ?", (rs, n) -> rs.getBytes(1), id, next);
-                if (found.isEmpty()) {
+                Object next = take();
+                if (next == END) {
                     end = true;
                     return -1;
                 }
-                chunk = found.get(0);
+                chunk = (byte[]) next;
                 offset = 0;
-                next++;
             }
             int count = Math.min(length, chunk.length - offset);
             System.arraycopy(chunk, offset, buffer, off, count);
             offset += count;
             return count;
         }
+
+        private Object take() throws IOException {
+            Object next;
+            try {
+                next = fetched.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while reading a key view snapshot");
+            }
+            if (next instanceof RuntimeException failure) {
+                throw new IOException("a chunk of the snapshot cannot be read", failure);
+            }
+            return next;
+        }
+
+        /** The SHA-256 of every stored chunk, those not read yet included. */
+        byte[] digestOfAll() throws SnapshotRejectedException {
+            try {
+                while (!end) {
+                    end = take() == END;
+                }
+            } catch (IOException e) {
+                throw new SnapshotRejectedException("its bytes cannot be read", e);
+            }
+            return sha256.digest();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
     }
 
-    /** Stores what is written in chunks of {@link #CHUNK_BYTES}, inside the writer's transaction. */
+    /** Stores what is written in chunks of {@link #chunkBytes}, inside the writer's transaction. */
     private final class ChunkOutputStream extends OutputStream {
         private final long id;
-        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(CHUNK_BYTES);
+        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(chunkBytes);
         private int next;
         private long written;
 
@@ -254,7 +339,7 @@ public class KeyViewSnapshots {
         @Override
         public void write(byte[] bytes, int off, int length) {
             while (length > 0) {
-                int count = Math.min(length, CHUNK_BYTES - buffer.size());
+                int count = Math.min(length, chunkBytes - buffer.size());
                 buffer.write(bytes, off, count);
                 off += count;
                 length -= count;
@@ -263,7 +348,7 @@ public class KeyViewSnapshots {
         }
 
         private void flushIfFull() {
-            if (buffer.size() >= CHUNK_BYTES) {
+            if (buffer.size() >= chunkBytes) {
                 store();
             }
         }
