@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.TimeUnit;
@@ -40,9 +41,10 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p><b>Durable</b> (issue 15): {@link #record} completes once the record is committed to {@code
  * kms_audit_record} (migration V6), and the caller is answered only then. Records are committed
- * by one writer thread in groups: it takes every record waiting, inserts them as one batch in one
- * transaction (one fsync), completes them all, and takes the next group, which gathered while it
- * committed. Under load a commit carries many calls, so durability costs a fsync per group, not
+ * by one writer thread in groups: it takes every record waiting, inserts them with one statement
+ * that is its own transaction (one round trip, one fsync), hands each completion to the thread
+ * its caller resumes on (the call's event loop), and takes the next group, which gathered while
+ * it committed. Under load a commit carries many calls, so durability costs a fsync per group, not
  * per call; an idle server commits a lone call at once. A record that cannot be committed (the
  * database is down, after retries for {@value #COMMIT_ATTEMPTS} attempts) fails its call: no
  * answer leaves without its record. {@code KMS_AUDIT_DURABLE=false} turns this off, for the
@@ -71,6 +73,7 @@ public class ApiCallLog implements DisposableBean {
      */
     private static final long DRAIN_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
+    private static final Executor PARALLEL = task -> Schedulers.parallel().schedule(task);
     private static final Logger log = LoggerFactory.getLogger("kms.audit");
     private static final Logger problems = LoggerFactory.getLogger(ApiCallLog.class);
     private static final ObjectMapper JSON = JsonMapper.builder(new JsonFactoryBuilder()
@@ -152,6 +155,16 @@ public class ApiCallLog implements DisposableBean {
      * blocks the calling thread: the completion comes on a parallel worker.
      */
     public Mono<Void> record(AuditRecord record) {
+        return record(record, PARALLEL);
+    }
+
+    /**
+     * Records one call; completes once the record is committed (at once, on the calling thread,
+     * when not durable), on {@code resumeOn}: the HTTP handler passes the event loop of the call's
+     * connection, so that its answer is written there directly, not handed from a worker to it.
+     * The committer only hands the completions over, and goes on committing.
+     */
+    public Mono<Void> record(AuditRecord record, Executor resumeOn) {
         String json;
         try {
             json = JSON.writeValueAsString(record);
@@ -166,8 +179,13 @@ public class ApiCallLog implements DisposableBean {
         }
         CompletableFuture<Void> committed = new CompletableFuture<>();
         toCommit.add(new Pending(record, json, committed));
-        // The answer goes on on a parallel worker, not on the committer, which goes on committing.
-        return Mono.fromFuture(committed, true).publishOn(Schedulers.parallel());
+        return Mono.create(sink -> committed.whenComplete((done, failure) -> resumeOn.execute(() -> {
+            if (failure == null) {
+                sink.success();
+            } else {
+                sink.error(failure);
+            }
+        })));
     }
 
     /** Commits so far (each one a group of records); for tests and metrics. */
@@ -240,31 +258,32 @@ public class ApiCallLog implements DisposableBean {
         return false;
     }
 
+    /**
+     * One statement, committed on its own (the pool's connections commit each statement): the
+     * group is inserted whole or not at all, in one round trip to the database, where a
+     * transaction opened and committed apart would take two, each a wake-up of a database
+     * process that shares the cores with the calls waiting for it.
+     */
     private void insert(List<Pending> group) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
-                int size = group.size();
-                Object[] ids = new Object[size];
-                Object[] times = new Object[size];
-                Object[] records = new Object[size];
-                for (int i = 0; i < size; i++) {
-                    Pending pending = group.get(i);
-                    ids[i] = java.util.UUID.fromString(pending.record().recordId());
-                    times[i] = Timestamp.from(Instant.parse(pending.record().time()));
-                    records[i] = pending.json();
-                }
-                insert.setArray(1, connection.createArrayOf("uuid", ids));
-                insert.setArray(2, connection.createArrayOf("timestamptz", times));
-                insert.setArray(3, connection.createArrayOf("text", records));
-                insert.executeUpdate();
-                connection.commit();
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement insert = connection.prepareStatement(INSERT)) {
+            int size = group.size();
+            Object[] ids = new Object[size];
+            Object[] times = new Object[size];
+            Object[] records = new Object[size];
+            for (int i = 0; i < size; i++) {
+                Pending pending = group.get(i);
+                ids[i] = java.util.UUID.fromString(pending.record().recordId());
+                times[i] = Timestamp.from(Instant.parse(pending.record().time()));
+                records[i] = pending.json();
             }
+            insert.setArray(1, connection.createArrayOf("uuid", ids));
+            insert.setArray(2, connection.createArrayOf("timestamptz", times));
+            insert.setArray(3, connection.createArrayOf("text", records));
+            if (!connection.getAutoCommit()) {
+                connection.setAutoCommit(true); // the pool's default, asserted: a statement is its own transaction
+            }
+            insert.executeUpdate();
         }
     }
 

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.opencmk.kms.events.AuditRecord;
 import org.opencmk.kms.crypto.keystore.KeystoreUnavailableException;
 import org.opencmk.kms.server.config.BlockingKeystoreCall;
@@ -30,6 +31,7 @@ import org.opencmk.kms.server.account.Caller;
 import org.opencmk.kms.server.audit.ApiCallLog;
 import org.opencmk.kms.server.audit.AuditSubject;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import java.util.concurrent.RejectedExecutionException;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.slf4j.Logger;
@@ -39,6 +41,7 @@ import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.BodyExtractors;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -109,7 +112,7 @@ public class TencentApiHandler {
         String actionName = request.headers().firstHeader("X-TC-Action");
         Call call = new Call(requestId, actionName, started, request.headers().firstHeader("Authorization"),
                 request.remoteAddress().map(address -> address.getAddress() == null ? address.getHostString()
-                        : address.getAddress().getHostAddress()).orElse(null));
+                        : address.getAddress().getHostAddress()).orElse(null), eventLoopOf(request));
         if (request.method() != HttpMethod.POST) {
             return answer(call, refusal(call, new ProtocolException(ErrorCode.UNSUPPORTED_OPERATION,
                     "only POST requests with a JSON body are served")));
@@ -264,12 +267,24 @@ public class TencentApiHandler {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        return callLog.record(record)
+        return callLog.record(record, call.eventLoop)
                 .then(respond(body))
                 .onErrorResume(notAudited -> Mono.fromCallable(() -> json.writeValueAsBytes(new Envelope(new Refusal(
                                 new ErrorDetail(ErrorCode.INTERNAL_ERROR.code(), "the call could not be audited"),
                                 call.requestId))))
                         .flatMap(TencentApiHandler::respond));
+    }
+
+    /**
+     * The event loop of the call's connection, where its answer is written once its record is
+     * committed; a worker of the parallel scheduler when the server is not Reactor Netty's.
+     */
+    private static Executor eventLoopOf(ServerRequest request) {
+        Object connection = ServerHttpRequestDecorator.getNativeRequest(request.exchange().getRequest());
+        if (connection instanceof reactor.netty.Connection netty) {
+            return netty.channel().eventLoop();
+        }
+        return task -> Schedulers.parallel().schedule(task);
     }
 
     private static Mono<ServerResponse> respond(byte[] envelope) {
@@ -312,16 +327,19 @@ public class TencentApiHandler {
         final long started;
         final String authorization;
         final String sourceAddress;
+        final Executor eventLoop;
         volatile Caller caller;
         volatile String requestedKey;
         volatile Map<String, Object> parameters;
 
-        Call(String requestId, String action, long started, String authorization, String sourceAddress) {
+        Call(String requestId, String action, long started, String authorization, String sourceAddress,
+             Executor eventLoop) {
             this.requestId = requestId;
             this.action = action;
             this.started = started;
             this.authorization = authorization;
             this.sourceAddress = sourceAddress;
+            this.eventLoop = eventLoop;
         }
 
         /** The SecretId the call was signed with, authenticated or not (null if none can be read). */

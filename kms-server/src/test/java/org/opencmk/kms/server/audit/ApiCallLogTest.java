@@ -165,7 +165,7 @@ class ApiCallLogTest {
         void run(int attempt, List<String> batch) throws SQLException;
     }
 
-    /** A database whose n-th commit attempt first runs {@code onAttempt}; the records of each successful batch are kept. */
+    /** A database whose n-th commit attempt first runs {@code onAttempt}; the records of each committed statement are kept. */
     private DataSource database(Attempt onAttempt) throws SQLException {
         AtomicInteger attempts = new AtomicInteger();
         DataSource dataSource = mock(DataSource.class);
@@ -186,14 +186,13 @@ class ApiCallLogTest {
                         }
                         return mock(java.sql.Array.class);
                     });
+            // as the pool's connections: each statement is its own transaction
+            when(connection.getAutoCommit()).thenReturn(true);
             when(insert.executeUpdate()).thenAnswer(execute -> {
                 onAttempt.run(attempt, batch);
+                batches.add(List.copyOf(batch));
                 return batch.size();
             });
-            org.mockito.Mockito.doAnswer(commit -> {
-                batches.add(List.copyOf(batch));
-                return null;
-            }).when(connection).commit();
             return connection;
         });
         return dataSource;
