@@ -60,8 +60,11 @@ public final class BenchRunner {
     private static final int SETTLED_AFTER_PROMPT_CALLS = 20;
     private static final char[] ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
 
-    /** How long each server of the durable-audit rows is warmed before it is measured. */
-    private static final Duration AUDIT_WARM_UP = Duration.ofSeconds(10);
+    /**
+     * How long each server of the durable-audit rows is warmed before it is measured: with 10 s the
+     * JIT was still compiling the Encrypt path (p99 of 400 ms, a third of the warm rate).
+     */
+    private static final Duration AUDIT_WARM_UP = Duration.ofSeconds(30);
 
     private final Map<String, Object> figures = new LinkedHashMap<>();
     private final List<String> table = new ArrayList<>();
