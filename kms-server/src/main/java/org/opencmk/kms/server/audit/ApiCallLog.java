@@ -73,7 +73,8 @@ public class ApiCallLog implements DisposableBean {
      */
     private static final long DRAIN_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
-    private static final Executor PARALLEL = task -> Schedulers.parallel().schedule(task);
+    /** Where a committed call resumes when its caller names no thread of its own. */
+    public static final Executor PARALLEL = task -> Schedulers.parallel().schedule(task);
     private static final Logger log = LoggerFactory.getLogger("kms.audit");
     private static final Logger problems = LoggerFactory.getLogger(ApiCallLog.class);
     private static final ObjectMapper JSON = JsonMapper.builder(new JsonFactoryBuilder()

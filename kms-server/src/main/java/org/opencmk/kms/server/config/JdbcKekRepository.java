@@ -77,19 +77,17 @@ public final class JdbcKekRepository implements KekRepository {
      *
      * @param canonical the instance of each key id to keep (the key view's), so that memory holds
      *     one copy of each id
-     * @return how many references memory holds
      */
-    public int install(List<Stored> stored, UnaryOperator<KeyId> canonical) {
+    public void install(List<Stored> stored, UnaryOperator<KeyId> canonical) {
         for (Stored row : stored) {
             references.put(canonical.apply(new KeyId(row.keyId())), row.kekReference());
         }
         loaded = true;
-        return references.size();
     }
 
     /** Reads every reference into memory; from then on {@link #learn} reads the keys it is told of. */
-    public int loadAll(UnaryOperator<KeyId> canonical) {
-        return install(readAll(), canonical);
+    public void loadAll(UnaryOperator<KeyId> canonical) {
+        install(readAll(), canonical);
     }
 
     /** How many references memory holds. */
@@ -99,13 +97,12 @@ public final class JdbcKekRepository implements KekRepository {
 
     /** Reads one key's reference again (it was rewritten in the database); forgets it when it is gone. */
     public void reload(KeyId keyId) {
-        List<byte[]> stored = jdbc.query("SELECT kek_reference FROM kms_key_encryption_key WHERE key_id = ?",
-                (rs, n) -> rs.getBytes(1), keyId.value());
-        if (stored.isEmpty()) {
-            references.remove(keyId);
-        } else {
-            references.put(keyId, stored.get(0));
-        }
+        stored(keyId).ifPresentOrElse(reference -> references.put(keyId, reference), () -> references.remove(keyId));
+    }
+
+    private Optional<byte[]> stored(KeyId keyId) {
+        return jdbc.query("SELECT kek_reference FROM kms_key_encryption_key WHERE key_id = ?",
+                (rs, n) -> rs.getBytes(1), keyId.value()).stream().findFirst();
     }
 
     /**
@@ -127,10 +124,7 @@ public final class JdbcKekRepository implements KekRepository {
         if (!loaded) {
             return;
         }
-        jdbc.query("SELECT kek_reference FROM kms_key_encryption_key WHERE key_id = ?",
-                rs -> {
-                    references.putIfAbsent(keyId, rs.getBytes(1));
-                }, keyId.value());
+        stored(keyId).ifPresent(reference -> references.putIfAbsent(keyId, reference));
     }
 
     private static void onRollback(Runnable undo) {

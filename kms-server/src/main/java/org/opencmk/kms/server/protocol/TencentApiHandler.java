@@ -31,7 +31,6 @@ import org.opencmk.kms.server.account.Caller;
 import org.opencmk.kms.server.audit.ApiCallLog;
 import org.opencmk.kms.server.audit.AuditSubject;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 import java.util.concurrent.RejectedExecutionException;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.slf4j.Logger;
@@ -284,7 +283,7 @@ public class TencentApiHandler {
         if (connection instanceof reactor.netty.Connection netty) {
             return netty.channel().eventLoop();
         }
-        return task -> Schedulers.parallel().schedule(task);
+        return ApiCallLog.PARALLEL;
     }
 
     private static Mono<ServerResponse> respond(byte[] envelope) {
