@@ -27,9 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class AuditConsumer implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    // HTTP/1.1, as the consumer speaks: the JDK client's default HTTP/2 would offer an h2c upgrade on each new connection.
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = client();
 
     private final Map<String, String> settings;
     private ConfigurableApplicationContext context;
@@ -70,34 +68,76 @@ public final class AuditConsumer implements AutoCloseable {
         return context.getEnvironment().getProperty("server.address");
     }
 
-    /** {@code GET path} on the consumer's HTTP API: the status and the JSON answer. */
+    /**
+     * {@code GET path} on the consumer's HTTP API: the status and the JSON answer. Twice in CI (never
+     * on a developer's machine) a GET on a kept-alive connection had no answer for 30 s; a request
+     * with no answer is therefore asked again once on a new connection, after the consumer's threads
+     * and the port's sockets are printed, so that a recurrence says whether the consumer or that one
+     * connection was stuck. If the new connection has no answer either, the consumer is stuck: the
+     * test fails.
+     */
     public Answer get(String pathAndQuery) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
+                .timeout(Duration.ofSeconds(30)).GET().build();
         try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
-                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return answer(HTTP, request);
+        } catch (HttpTimeoutException e) {
+            String state = threads() + sockets(port);
+            System.err.println("GET " + pathAndQuery + " had no answer in 30 s; asked again on a new connection. Then:\n" + state);
+            try {
+                return answer(client(), request);
+            } catch (HttpTimeoutException again) {
+                throw new IllegalStateException("GET " + pathAndQuery + " had no answer, on a kept-alive connection nor on a new"
+                        + " one. After the first:\n" + state, again);
+            }
+        }
+    }
+
+    private static HttpClient client() {
+        // HTTP/1.1, as the consumer speaks: the JDK client's default HTTP/2 would offer an h2c upgrade on each new connection.
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    private static Answer answer(HttpClient client, HttpRequest request) throws HttpTimeoutException {
+        try {
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
             return new Answer(response.statusCode(), JSON.readTree(response.body()));
         } catch (HttpTimeoutException e) {
-            throw new IllegalStateException("GET " + pathAndQuery + " had no answer; the consumer's threads:\n" + threads(), e);
+            throw e;
         } catch (Exception e) {
-            throw new IllegalStateException("GET " + pathAndQuery, e);
+            throw new IllegalStateException(request.method() + " " + request.uri(), e);
         }
     }
 
     public record Answer(int status, JsonNode body) {
     }
 
-    /** What the server's event loops and JDBC threads were doing, for a request that had no answer. */
+    /** What the server's event loops, the client's threads and the JDBC threads were doing. */
     private static String threads() {
         StringBuilder text = new StringBuilder();
         Thread.getAllStackTraces().forEach((thread, frames) -> {
-            if (thread.getName().startsWith("reactor-http") || thread.getName().startsWith("audit-jdbc")) {
-                text.append(thread.getName()).append(' ').append(thread.getState()).append('\n');
+            String name = thread.getName();
+            if (name.startsWith("webflux-http") || name.startsWith("HttpClient") || name.startsWith("audit-jdbc")) {
+                text.append(name).append(' ').append(thread.getState()).append('\n');
                 for (int i = 0; i < Math.min(frames.length, 25); i++) {
                     text.append("    at ").append(frames[i]).append('\n');
                 }
             }
         });
         return text.toString();
+    }
+
+    /** The TCP sockets on the consumer's port, with their queues ({@code ss}), where the machine has it. */
+    private static String sockets(int port) {
+        try {
+            Process ss = new ProcessBuilder("ss", "-tan").redirectErrorStream(true).start();
+            String all = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            StringBuilder text = new StringBuilder("sockets on port ").append(port).append(":\n");
+            all.lines().filter(line -> line.contains(":" + port + " ")).forEach(line -> text.append(line).append('\n'));
+            return text.toString();
+        } catch (Exception e) {
+            return "no ss: " + e + "\n";
+        }
     }
 
     /** {@code GET /chain/head}'s chains as "topic/partition" → head hex. */
