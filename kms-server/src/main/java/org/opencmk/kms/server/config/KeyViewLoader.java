@@ -14,6 +14,7 @@ import org.opencmk.kms.query.keyview.KeyView;
 import org.opencmk.kms.server.projection.KeyViewSnapshots;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 
 /**
@@ -21,8 +22,12 @@ import org.springframework.beans.factory.SmartInitializingSingleton;
  * remembers where it stopped: the tracking feed goes on from there. It restores the newest
  * trusted snapshot and applies the events after it (see {@link KeyViewSnapshots}); without one,
  * or with snapshots off, it applies every event of the store.
+ *
+ * <p>The snapshot is restored, and the KEK references read, on threads of their own from the
+ * moment this loader is built, while the rest of the context is: nothing reads the view before
+ * every singleton is built, and the start joins them then.
  */
-public class KeyViewLoader implements SmartInitializingSingleton {
+public class KeyViewLoader implements InitializingBean, SmartInitializingSingleton {
 
     private static final Logger log = LoggerFactory.getLogger(KeyViewLoader.class);
 
@@ -33,6 +38,10 @@ public class KeyViewLoader implements SmartInitializingSingleton {
     /** Null when snapshots are off. */
     private final KeyViewSnapshots snapshots;
     private volatile TrackingToken lastToken;
+    private long started;
+    /** Both null unless a snapshot is there to restore. */
+    private CompletableFuture<List<JdbcKekRepository.Stored>> stored;
+    private CompletableFuture<Optional<KeyViewSnapshots.Restored>> restoring;
 
     public KeyViewLoader(KeyView view, EventStorageEngine engine, JdbcKekRepository keks, KekAccountBinding binding,
                          KeyViewSnapshots snapshots) {
@@ -43,15 +52,24 @@ public class KeyViewLoader implements SmartInitializingSingleton {
         this.snapshots = snapshots;
     }
 
+    /** Starts restoring the newest snapshot, and reading the KEK references beside it. */
+    @Override
+    public void afterPropertiesSet() {
+        started = System.nanoTime();
+        if (snapshots != null && snapshots.newestPosition() >= 0) {
+            stored = CompletableFuture.supplyAsync(keks::readAll, task -> onThreadOfItsOwn(task, "kms-kek-load"));
+            restoring = CompletableFuture.supplyAsync(snapshots::restoreNewest,
+                    task -> onThreadOfItsOwn(task, "kms-key-view-load"));
+        }
+    }
+
     @Override
     public void afterSingletonsInstantiated() {
-        long started = System.nanoTime();
-        // With a snapshot to restore, the KEK references are read meanwhile, on another core, and
-        // kept before the events after the snapshot are applied: the keys those events create or
-        // delete then reach memory one by one (learn, forget), as on a running server.
-        CompletableFuture<List<JdbcKekRepository.Stored>> stored = snapshots != null && snapshots.newestPosition() >= 0
-                ? CompletableFuture.supplyAsync(keks::readAll, KeyViewLoader::onThreadOfItsOwn) : null;
-        Optional<KeyViewSnapshots.Restored> snapshot = snapshots == null ? Optional.empty() : snapshots.restoreNewest();
+        long joined = System.nanoTime();
+        // With a snapshot restored, the KEK references are kept before the events after it are
+        // applied: the keys those events create or delete then reach memory one by one (learn,
+        // forget), as on a running server.
+        Optional<KeyViewSnapshots.Restored> snapshot = restoring == null ? Optional.empty() : join(restoring);
         boolean kept = false;
         if (stored != null) {
             List<JdbcKekRepository.Stored> read = join(stored);
@@ -77,9 +95,10 @@ public class KeyViewLoader implements SmartInitializingSingleton {
         long millis = (System.nanoTime() - started) / 1_000_000;
         if (snapshot.isPresent()) {
             KeyViewSnapshots.Restored restored = snapshot.get();
-            log.info("Key view restored from snapshot {} ({} keys, {} aliases, at event {}) and {} later events in {} ms",
-                    restored.id(), restored.content().keys(), restored.content().aliases(),
-                    restored.position().getIndex(), count, millis);
+            log.info("Key view restored from snapshot {} ({} keys, {} aliases, at event {}) and {} later events in {} ms,"
+                    + " the last {} ms of them after the rest of the context was built", restored.id(),
+                    restored.content().keys(), restored.content().aliases(), restored.position().getIndex(), count,
+                    millis, (System.nanoTime() - joined) / 1_000_000);
         } else {
             log.info("Key view rebuilt from {} events in {} ms", count, millis);
         }
@@ -94,8 +113,8 @@ public class KeyViewLoader implements SmartInitializingSingleton {
         log.info("{} key-encryption keys in memory", keks.size());
     }
 
-    private static void onThreadOfItsOwn(Runnable task) {
-        Thread thread = new Thread(task, "kms-kek-load");
+    private static void onThreadOfItsOwn(Runnable task, String name) {
+        Thread thread = new Thread(task, name);
         thread.setDaemon(true);
         thread.start();
     }
