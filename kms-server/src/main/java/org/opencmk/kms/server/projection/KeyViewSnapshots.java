@@ -127,6 +127,9 @@ public class KeyViewSnapshots {
                     throw new SnapshotRejectedException("its bytes do not have the SHA-256 stored with them");
                 }
             });
+            log.info("Key view snapshot {}: {} KiB in {} chunks, {} ms reading them from the database, {} ms digesting"
+                    + " them; the parse waited {} ms for them", header.id, chunks.bytes >> 10, chunks.count,
+                    chunks.readNanos / 1_000_000, chunks.digestNanos / 1_000_000, chunks.waitedNanos / 1_000_000);
             return new Restored(header.id, position, content);
         }
     }
@@ -219,6 +222,12 @@ public class KeyViewSnapshots {
         private byte[] chunk = new byte[0];
         private int offset;
         private boolean end;
+        // the fetcher's, read once END is taken
+        private long readNanos;
+        private long digestNanos;
+        private long bytes;
+        private int count;
+        private long waitedNanos;
 
         ChunkInputStream(long id) {
             this.id = id;
@@ -232,13 +241,19 @@ public class KeyViewSnapshots {
             int chunkNumber = 0;
             do {
                 try {
+                    long started = System.nanoTime();
                     List<byte[]> found = jdbc.query("SELECT data FROM kms_key_view_snapshot_chunk"
                             + " WHERE snapshot_id = ? AND chunk = ?", (rs, n) -> rs.getBytes(1), id, chunkNumber++);
+                    long read = System.nanoTime();
+                    readNanos += read - started;
                     if (found.isEmpty()) {
                         next = END;
                     } else {
                         // digested before it is handed over: the reader sees every update once it has END
                         sha256.update(found.get(0));
+                        digestNanos += System.nanoTime() - read;
+                        bytes += found.get(0).length;
+                        count++;
                         next = found.get(0);
                     }
                 } catch (RuntimeException e) {
@@ -289,8 +304,10 @@ public class KeyViewSnapshots {
 
         private Object take() throws IOException {
             Object next;
+            long started = System.nanoTime();
             try {
                 next = fetched.take();
+                waitedNanos += System.nanoTime() - started;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while reading a key view snapshot");
