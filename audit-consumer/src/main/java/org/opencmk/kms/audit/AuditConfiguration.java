@@ -7,11 +7,13 @@ import org.opencmk.kms.audit.chain.RecordKind;
 import org.opencmk.kms.audit.db.AuditDatabase;
 import org.opencmk.kms.audit.kafka.AuditTopicsConsumer;
 import org.opencmk.kms.audit.web.RecordQueries;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.ConnectionObserver;
 
 /** The consumer's parts: the database, the chain store, the Kafka loop, the HTTP side's JDBC threads. */
 @Configuration(proxyBeanMethods = false)
@@ -61,6 +63,23 @@ public class AuditConfiguration {
         ReactorResourceFactory factory = new ReactorResourceFactory();
         factory.setUseGlobalResources(false);
         return factory;
+    }
+
+    /**
+     * Reactor Netty 1.3.6 (reactor/reactor-netty#4361, fixed in 1.3.8, whose native transports
+     * this build cannot get yet) stops reading a kept-alive HTTP/1.1 connection when a request that
+     * arrived while the one before it was being answered is then answered at once: every later
+     * request on that connection waits for ever. A read asked for whenever a request's operations
+     * end puts back the one it forgot; where none was forgotten, one is asked for already and this
+     * changes nothing. Remove with the upgrade.
+     */
+    @Bean
+    public NettyServerCustomizer readOnAfterEachRequest() {
+        return server -> server.childObserve((connection, state) -> {
+            if (state == ConnectionObserver.State.DISCONNECTING && connection.channel().isActive()) {
+                connection.channel().read();
+            }
+        });
     }
 
     static Function<String, RecordKind> kindOfTopic(AuditProperties.Kafka kafka) {

@@ -27,7 +27,9 @@ import tools.jackson.databind.json.JsonMapper;
 public final class AuditConsumer implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = client();
+    // HTTP/1.1, as the consumer speaks: the JDK client's default HTTP/2 would offer an h2c upgrade on each new connection.
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Map<String, String> settings;
     private ConfigurableApplicationContext context;
@@ -64,48 +66,29 @@ public final class AuditConsumer implements AutoCloseable {
         return context.getBean(type);
     }
 
+    public int port() {
+        return port;
+    }
+
     public String address() {
         return context.getEnvironment().getProperty("server.address");
     }
 
     /**
-     * {@code GET path} on the consumer's HTTP API: the status and the JSON answer. Twice in CI (never
-     * on a developer's machine) a GET on a kept-alive connection had no answer for 30 s; a request
-     * with no answer is therefore asked again once on a new connection, after the consumer's threads
-     * and the port's sockets are printed, so that a recurrence says whether the consumer or that one
-     * connection was stuck. If the new connection has no answer either, the consumer is stuck: the
-     * test fails.
+     * {@code GET path} on the consumer's HTTP API: the status and the JSON answer. A request with no
+     * answer in 30 s fails with what the consumer's threads were doing and the port's sockets.
      */
     public Answer get(String pathAndQuery) {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
                 .timeout(Duration.ofSeconds(30)).GET().build();
         try {
-            return answer(HTTP, request);
-        } catch (HttpTimeoutException e) {
-            String state = threads() + sockets(port);
-            System.err.println("GET " + pathAndQuery + " had no answer in 30 s; asked again on a new connection. Then:\n" + state);
-            try {
-                return answer(client(), request);
-            } catch (HttpTimeoutException again) {
-                throw new IllegalStateException("GET " + pathAndQuery + " had no answer, on a kept-alive connection nor on a new"
-                        + " one. After the first:\n" + state, again);
-            }
-        }
-    }
-
-    private static HttpClient client() {
-        // HTTP/1.1, as the consumer speaks: the JDK client's default HTTP/2 would offer an h2c upgrade on each new connection.
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    }
-
-    private static Answer answer(HttpClient client, HttpRequest request) throws HttpTimeoutException {
-        try {
-            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
             return new Answer(response.statusCode(), JSON.readTree(response.body()));
         } catch (HttpTimeoutException e) {
-            throw e;
+            throw new IllegalStateException("GET " + pathAndQuery + " had no answer in 30 s; then:\n" + threads()
+                    + sockets(port), e);
         } catch (Exception e) {
-            throw new IllegalStateException(request.method() + " " + request.uri(), e);
+            throw new IllegalStateException("GET " + pathAndQuery, e);
         }
     }
 

@@ -13,6 +13,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -82,6 +84,32 @@ public final class RawClient {
 
     private Answer signed(String action, String signedAction, byte[] body, String timestamp, String date,
                           String signingKey, String signedHost) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + "/"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers(action, signedAction, body, timestamp, date, signingKey, signedHost).forEach(request::header);
+        return send(request.build());
+    }
+
+    /**
+     * {@code action} signed now, as the bytes of one HTTP/1.1 request: for a test that writes
+     * requests on a connection of its own.
+     */
+    public byte[] requestBytes(String action, String body) {
+        long now = Instant.now().getEpochSecond();
+        byte[] content = body.getBytes(StandardCharsets.UTF_8);
+        StringBuilder head = new StringBuilder("POST / HTTP/1.1\r\nHost: ").append(host).append("\r\n");
+        headers(action, null, content, Long.toString(now), dateOf(now), secretKey, host)
+                .forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        head.append("Content-Length: ").append(content.length).append("\r\n\r\n");
+        byte[] headBytes = head.toString().getBytes(StandardCharsets.US_ASCII);
+        byte[] request = java.util.Arrays.copyOf(headBytes, headBytes.length + content.length);
+        System.arraycopy(content, 0, request, headBytes.length, content.length);
+        return request;
+    }
+
+    /** The headers of a signed request, the signature over {@code content-type;host} (and {@code x-tc-action}). */
+    private Map<String, String> headers(String action, String signedAction, byte[] body, String timestamp, String date,
+                                        String signingKey, String signedHost) {
         String contentType = "application/json; charset=utf-8";
         String service = "kms";
         String headers = "content-type:" + contentType + "\nhost:" + signedHost + "\n";
@@ -97,19 +125,17 @@ public final class RawClient {
         key = hmac(key, service);
         key = hmac(key, "tc3_request");
         String signature = hex(hmac(key, toSign));
-        String authorization = "TC3-HMAC-SHA256 Credential=" + secretId + "/" + scope
-                + ", SignedHeaders=" + signedHeaders + ", Signature=" + signature;
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + "/"))
-                .header("Content-Type", contentType)
-                .header("Authorization", authorization)
-                .header("X-TC-Timestamp", timestamp)
-                .header("X-TC-Version", version)
-                .header("X-TC-Region", "ap-guangzhou")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        Map<String, String> sent = new LinkedHashMap<>();
+        sent.put("Content-Type", contentType);
+        sent.put("Authorization", "TC3-HMAC-SHA256 Credential=" + secretId + "/" + scope
+                + ", SignedHeaders=" + signedHeaders + ", Signature=" + signature);
+        sent.put("X-TC-Timestamp", timestamp);
+        sent.put("X-TC-Version", version);
+        sent.put("X-TC-Region", "ap-guangzhou");
         if (action != null) {
-            request.header("X-TC-Action", action);
+            sent.put("X-TC-Action", action);
         }
-        return send(request.build());
+        return sent;
     }
 
     private static String dateOf(long timestamp) {
