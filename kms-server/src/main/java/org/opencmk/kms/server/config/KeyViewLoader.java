@@ -68,16 +68,11 @@ public class KeyViewLoader implements InitializingBean, SmartInitializingSinglet
         long joined = System.nanoTime();
         // With a snapshot restored, the KEK references are kept before the events after it are
         // applied: the keys those events create or delete then reach memory one by one (learn,
-        // forget), as on a running server.
+        // forget), as on a running server. Without one (none, or none trusted), every event is
+        // applied and then the references are read.
         Optional<KeyViewSnapshots.Restored> snapshot = restoring == null ? Optional.empty() : join(restoring);
-        boolean kept = false;
-        if (stored != null) {
-            List<JdbcKekRepository.Stored> read = join(stored);
-            if (snapshot.isPresent()) {
-                keks.install(read, view::canonical);
-                kept = true;
-            }
-            // else the snapshot was not trusted: every event is applied, then the references read again
+        if (snapshot.isPresent()) {
+            keks.install(join(stored), view::canonical);
         }
         lastToken = snapshot.map(KeyViewSnapshots.Restored::position).orElse(null);
         long count = 0;
@@ -103,7 +98,7 @@ public class KeyViewLoader implements InitializingBean, SmartInitializingSinglet
             log.info("Key view rebuilt from {} events in {} ms", count, millis);
         }
         List<KeyId> rebound = binding.bindLegacyKeyEncryptionKeys();
-        if (kept) {
+        if (snapshot.isPresent()) {
             rebound.forEach(keks::reload);
         } else {
             // Every key known until now has its KEK row committed with its creation: read them all at

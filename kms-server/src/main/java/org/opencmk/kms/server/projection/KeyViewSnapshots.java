@@ -128,7 +128,7 @@ public class KeyViewSnapshots {
                 }
             });
             log.info("Key view snapshot {}: {} KiB in {} chunks, {} ms reading them from the database, {} ms digesting"
-                    + " them; the parse waited {} ms for them", header.id, chunks.bytes >> 10, chunks.count,
+                    + " them; the parse waited {} ms for them", header.id, chunks.bytes >> 10, chunks.chunks,
                     chunks.readNanos / 1_000_000, chunks.digestNanos / 1_000_000, chunks.waitedNanos / 1_000_000);
             return new Restored(header.id, position, content);
         }
@@ -217,7 +217,6 @@ public class KeyViewSnapshots {
         private final MessageDigest sha256 = sha256();
         /** Chunks fetched, then {@link #END} or the failure that stopped the fetching. */
         private final BlockingQueue<Object> fetched = new ArrayBlockingQueue<>(2);
-        private final Thread fetcher;
         private volatile boolean closed;
         private byte[] chunk = new byte[0];
         private int offset;
@@ -226,12 +225,12 @@ public class KeyViewSnapshots {
         private long readNanos;
         private long digestNanos;
         private long bytes;
-        private int count;
+        private int chunks;
         private long waitedNanos;
 
         ChunkInputStream(long id) {
             this.id = id;
-            fetcher = new Thread(this::fetchAll, "kms-key-view-restore");
+            Thread fetcher = new Thread(this::fetchAll, "kms-key-view-restore");
             fetcher.setDaemon(true);
             fetcher.start();
         }
@@ -253,7 +252,7 @@ public class KeyViewSnapshots {
                         sha256.update(found.get(0));
                         digestNanos += System.nanoTime() - read;
                         bytes += found.get(0).length;
-                        count++;
+                        chunks++;
                         next = found.get(0);
                     }
                 } catch (RuntimeException e) {
