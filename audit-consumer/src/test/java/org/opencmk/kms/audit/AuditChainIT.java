@@ -39,6 +39,7 @@ import org.opencmk.kms.audit.support.TestDatabases;
 import org.opencmk.kms.audit.support.TestRecords;
 import org.opencmk.kms.events.AuditRecord;
 import org.opencmk.kms.events.PublishedEvent;
+import org.opencmk.kms.server.support.HttpResponses;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -438,39 +439,13 @@ class AuditChainIT {
                 out.write(("GET /records?limit=1 HTTP/1.1\r\nHost: a\r\n\r\n"
                         + "GET /records?limit=0 HTTP/1.1\r\nHost: a\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.flush();
-                assertThat(statusOf(in)).as("round " + round).isEqualTo(200);
-                assertThat(statusOf(in)).as("round " + round).isEqualTo(400);
+                assertThat(HttpResponses.next(in).status()).as("round " + round).isEqualTo(200);
+                assertThat(HttpResponses.next(in).status()).as("round " + round).isEqualTo(400);
                 out.write("GET /chain/head HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
-                assertThat(statusOf(in)).as("round " + round + ": the request after them").isEqualTo(200);
+                assertThat(HttpResponses.next(in).status()).as("round " + round + ": the request after them").isEqualTo(200);
             }
         }
-    }
-
-    /** One HTTP/1.1 response with a Content-Length, read whole: its status. */
-    private static int statusOf(InputStream in) throws IOException {
-        String status = line(in);
-        int length = 0;
-        for (String header = line(in); !header.isEmpty(); header = line(in)) {
-            if (header.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
-                length = Integer.parseInt(header.substring("content-length:".length()).trim());
-            }
-        }
-        in.readNBytes(length);
-        return Integer.parseInt(status.split(" ")[1]);
-    }
-
-    private static String line(InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c == -1) {
-                throw new IOException("the connection closed");
-            }
-            if (c != '\r') {
-                line.append((char) c);
-            }
-        }
-        return line.toString();
     }
 
     @Test

@@ -3,14 +3,13 @@ package org.opencmk.kms.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedInputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.opencmk.kms.server.support.HttpResponses;
 import org.opencmk.kms.server.support.KmsServer;
 import org.opencmk.kms.server.support.RawClient;
 
@@ -37,37 +36,12 @@ class KeptAliveConnectionIT {
                 out.write(raw.requestBytes("ListKeys", "{}"));
                 out.write(answeredAtOnce);
                 out.flush();
-                assertThat(bodyOf(in)).as("round " + round + ": ListKeys").contains("\"TotalCount\"");
-                assertThat(bodyOf(in)).as("round " + round + ": the GET").contains("\"Error\"");
+                assertThat(HttpResponses.next(in).body()).as("round " + round + ": ListKeys").contains("\"TotalCount\"");
+                assertThat(HttpResponses.next(in).body()).as("round " + round + ": the GET").contains("\"Error\"");
                 out.write(raw.requestBytes("ListKeys", "{}"));
                 out.flush();
-                assertThat(bodyOf(in)).as("round " + round + ": the request after them").contains("\"TotalCount\"");
+                assertThat(HttpResponses.next(in).body()).as("round " + round + ": the request after them").contains("\"TotalCount\"");
             }
         }
-    }
-
-    /** One HTTP/1.1 response with a Content-Length, read whole: its body. */
-    private static String bodyOf(InputStream in) throws IOException {
-        int length = 0;
-        line(in); // the status line
-        for (String header = line(in); !header.isEmpty(); header = line(in)) {
-            if (header.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                length = Integer.parseInt(header.substring("content-length:".length()).trim());
-            }
-        }
-        return new String(in.readNBytes(length), StandardCharsets.UTF_8);
-    }
-
-    private static String line(InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c == -1) {
-                throw new IOException("the connection closed");
-            }
-            if (c != '\r') {
-                line.append((char) c);
-            }
-        }
-        return line.toString();
     }
 }
